@@ -1,0 +1,1 @@
+"""Command groups of the `yidu` CLI, one module each (see yidu/cli.py)."""
