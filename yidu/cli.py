@@ -10,6 +10,9 @@ import importlib
 import pkgutil
 import sys
 
+from elastic_transport import TransportError as ConnectionProblem
+from elasticsearch import ApiError
+
 from yidu import commands
 from yidu.config import Settings
 from yidu.errors import YiduError
@@ -37,6 +40,9 @@ def main(argv: list[str] | None = None) -> int:
     except YiduError as exc:
         print(f"yidu: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except (ApiError, ConnectionProblem) as exc:  # the cluster is down or refused the request: say so, without a traceback
+        print(f"yidu: error: Elasticsearch: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("yidu: interrupted", file=sys.stderr)
         return 130

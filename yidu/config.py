@@ -69,8 +69,11 @@ class IndexSettings:
     def write_alias(self, collection: str) -> str:
         return f"{self.prefix}-{collection}-write"
 
+    def version_prefix(self, collection: str) -> str:
+        return f"{self.prefix}-{collection}-v"
+
     def versioned(self, collection: str, version: int) -> str:
-        return f"{self.prefix}-{collection}-v{version}"
+        return f"{self.version_prefix(collection)}{version}"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,52 @@
+"""Field families shared by every collection.
+
+A searchable text field `f` is indexed as a family, because Chinese analysis happens in Python
+(see yidu.textzh) and the node only has the core analyzers:
+
+  f       the display value as catalogued (stored in _source, not indexed)
+  f_t     folded text (simplified, half-width, lower-case), standard analyzer: one token per Han
+          character and per Western word, so phrase queries give character-level matching
+  f_s     jieba words (search mode), whitespace analyzer
+  f_py    pinyin syllables, whitespace analyzer            (titles and names only)
+  f_pyi   pinyin initials of the whole value, keyword      (titles and names only)
+
+Every collection uses the same family names for title, authors, subjects and summary, so one query
+body can search catalogue, articles and theses together.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from elasticsearch.dsl import Keyword, Mapping, Text
+
+
+@dataclass(frozen=True)
+class Family:
+    pinyin: bool = False
+    phrases: bool = False  # index two-token shingles: faster phrase (character proximity) queries
+
+
+def add_family(mapping: Mapping, name: str, family: Family) -> None:
+    mapping.field(name, Keyword(index=False, doc_values=False))
+    mapping.field(f"{name}_t", Text(analyzer="standard", index_phrases=family.phrases))
+    mapping.field(f"{name}_s", Text(analyzer="whitespace"))
+    if family.pinyin:
+        mapping.field(f"{name}_py", Text(analyzer="whitespace"))
+        mapping.field(f"{name}_pyi", Keyword())
+
+
+def family_fields(name: str, family: Family) -> list[str]:
+    """The derived field names of a family (the ones the indexer fills from the display value)."""
+    fields = [f"{name}_t", f"{name}_s"]
+    if family.pinyin:
+        fields += [f"{name}_py", f"{name}_pyi"]
+    return fields
+
+
+def derived_excludes(families: dict[str, Family]) -> list[str]:
+    """Derived search fields are rebuilt from the record store, so _source need not carry them
+    (except f_t, which highlighting reads)."""
+    out = []
+    for name, family in families.items():
+        out += [f"{name}_s"] + ([f"{name}_py"] if family.pinyin else [])
+    return out
