@@ -82,7 +82,9 @@ class CatalogPipeline:
 
     # --- loading --------------------------------------------------------------------------------
     def load(self, paths: Sequence[str | Path], *, library: str, flavour: str = "auto",
-             incremental: bool = False) -> LoadSummary:
+             incremental: bool = False, sync: bool = True) -> LoadSummary:
+        """Read, map and store the files' records, then (unless `sync=False`, for callers loading many
+        libraries before one `sync()`) write the changed union records to the index."""
         if not self.is_member(library):
             raise IndexerError(f"unknown library {library!r}: load it into the registry first "
                                f"(yidu libraries list)", ref=library)
@@ -103,9 +105,10 @@ class CatalogPipeline:
                 self.store.begin()
                 summary.removed = self.store.remove_stale(library, gen)
                 self.store.commit()
-            stats = self.sync()
-            summary.union_written, summary.union_deleted = stats.written, stats.deleted
-            self._reject_unindexed(stats, library, gen, summary, letters)
+            if sync:
+                stats = self.sync()
+                summary.union_written, summary.union_deleted = stats.written, stats.deleted
+                self._reject_unindexed(stats, library, gen, summary, letters)
         letters.close()
         summary.dead_letter = str(letters.written) if letters.written else None
         summary.seconds = round(time.perf_counter() - started, 3)

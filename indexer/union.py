@@ -15,6 +15,8 @@ from mappings.catalog import FAMILIES
 from yidu import textzh
 
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
+_HAN_ONLY = re.compile(r"[^\u3400-\u9fff\U00020000-\U0002ffff]+")
+_LETTERS = re.compile(r"[^a-z]+")
 _ROLE_SUFFIX = re.compile(r"(主编|编著|编撰|编译|等编|等著|合著|编|著|译|撰|等)$")
 # Fields whose presence makes a record "richer" when choosing the master.
 _RICHNESS = ("subtitle", "responsibility", "authors", "publisher", "place", "year", "edition", "isbn",
@@ -203,12 +205,23 @@ class UnionBuilder:
             doc[f"{name}_s"] = [a.seg for a in analyses]
             if family.pinyin:
                 doc[f"{name}_py"] = [a.py for a in analyses if a.py]
-                doc[f"{name}_pyi"] = [a.pyi for a in analyses if a.pyi]
+                doc[f"{name}_pyi"] = _initials(analyses)
         title = textzh.analyze(doc["title"])
         doc["title_sort"] = (title.py or title.folded)[:120]
         inputs = [doc["title"], title.folded, title.py.replace(" ", ""), title.pyi]
         doc["suggest"] = {"input": list(dict.fromkeys(i[:80] for i in inputs if i)),
                           "weight": min(doc.get("holding_count", 1), 1000)}
+
+
+def _initials(analyses) -> list[str]:
+    """Initials as typed by readers: with the digits and Latin words ('97zgfzbg') and letters of the
+    Chinese part only ('zgfzbg'), since nobody types the year of a yearbook's title first."""
+    out: list[str] = []
+    for a in analyses:
+        for form in (a.pyi, _LETTERS.sub("", textzh.initials(_HAN_ONLY.sub("", a.folded)))):
+            if form and form not in out:
+                out.append(form)
+    return out
 
 
 def _family_values(doc: dict, name: str) -> list:

@@ -43,6 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     except (ApiError, ConnectionProblem) as exc:  # the cluster is down or refused the request: say so, without a traceback
         print(f"yidu: error: Elasticsearch: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # `yidu search ... | head`: the reader has seen enough
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("yidu: interrupted", file=sys.stderr)
         return 130
