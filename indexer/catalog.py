@@ -48,6 +48,7 @@ class LoadSummary:
     union_written: int = 0
     union_deleted: int = 0
     unreadable_files: list[str] = field(default_factory=list)
+    skipped_files: list[str] = field(default_factory=list)  # non-MARC files met in a directory walk
     dead_letter: str | None = None
     seconds: float = 0.0
 
@@ -118,7 +119,8 @@ class CatalogPipeline:
         store = self.store
         store.begin()
         try:
-            for n, item in enumerate(read_marc(path, flavour=flavour), 1):
+            skipped = lambda file, reason: summary.skipped_files.append(f"{file}: {reason}")  # noqa: E731
+            for n, item in enumerate(read_marc(path, flavour=flavour, on_skip=skipped), 1):
                 summary.read += 1
                 bar.update(1)
                 if isinstance(item, BadRecord):

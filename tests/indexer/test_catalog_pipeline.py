@@ -198,3 +198,24 @@ def test_reindex_builds_a_new_version_and_swaps_only_when_it_checks_out(pipeline
     assert pipeline.indices.state("catalog").read == result["new"]
     assert search(searcher, "reindex book")["total"] == 30
     assert len(pipeline.indices.state("catalog").versions) == 2  # the failed build was removed
+
+
+@pytest.mark.shared_data
+def test_every_shared_marc_file_is_accounted_for(pipeline, es_client, settings, shared_data):
+    """All MARC 21 and CNMARC/UNIMARC files, broken ones included: every record read is indexed, merged,
+    deleted or rejected with its position and reason; files that are not MARC at all are named."""
+    summary = pipeline.load([shared_data / "marc21", shared_data / "unimarc"], library="PKU")
+    assert summary.balanced, summary
+    assert summary.read > 4000 and summary.indexed > 3000
+    assert summary.rejected >= 29  # the deliberately broken files (and records without a title)
+    letters = [json.loads(line) for line in open(summary.dead_letter, encoding="utf-8")]
+    assert len(letters) == summary.rejected
+    assert all(e["source"] and e["reason"] and e["position"] for e in letters)
+    for skipped in summary.skipped_files:  # e.g. ISO 20775 holdings XML, not a MARC record in sight
+        path, _, reason = skipped.partition(": ")
+        assert path.startswith(str(shared_data)) and reason
+    # everything stored is searchable: one document per union record
+    es_client.indices.refresh(index=settings.index.alias("catalog"))
+    groups = pipeline.store.counts()["groups"]
+    assert es_client.count(index=settings.index.alias("catalog"))["count"] == groups
+    assert pipeline.store.count_dirty() == 0
