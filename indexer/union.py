@@ -134,6 +134,7 @@ class UnionBuilder:
         primary = min(primary_key(m.doc) for m in members)
         uid = "u" + hashlib.sha1(primary.encode()).hexdigest()[:16]
         doc: dict[str, Any] = {
+            "collection": "catalog",
             "type": master.get("type", "book"),
             "types": sorted({m.doc.get("type", "book") for m in members}),
             "format": sorted({m.doc.get("format") for m in members if m.doc.get("format")}),

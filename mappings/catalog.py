@@ -17,7 +17,7 @@ FAMILIES = {
 }
 
 KEYWORDS = (
-    "type", "types", "format", "isbn", "issn", "language", "clc", "clc_top", "clc2",
+    "collection", "type", "types", "format", "isbn", "issn", "language", "clc", "clc_top", "clc2",
     "holding_libraries", "source_ids", "merge_key", "title_sort", "subject_facet",
 )
 

@@ -19,8 +19,8 @@ DEFAULT_ES_VERSION = "9.2.4"
 
 # Collections and their default shard/replica counts (see README "Shards": chosen by
 # `benchmarks/shards.py` on the 2-core reference machine).
-COLLECTIONS = ("catalog", "journals", "articles", "theses")
-DEFAULT_SHARDS = {"catalog": 2, "journals": 1, "articles": 2, "theses": 1}
+COLLECTIONS = ("catalog", "journals", "articles", "theses", "journal_scopes")
+DEFAULT_SHARDS = {"catalog": 2, "journals": 1, "articles": 2, "theses": 1, "journal_scopes": 1}
 DEFAULT_REPLICAS = {name: 0 for name in COLLECTIONS}
 
 
