@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from elasticsearch import Elasticsearch, NotFoundError
 
 from indexer.errors import IndexerError
-from mappings import MAPPINGS
+from mappings import MAPPINGS, mapping_for
 from yidu.config import IndexSettings
 
 
@@ -79,7 +79,7 @@ class IndexManager:
                 "number_of_shards": self.settings.shards.get(collection, 1),
                 "number_of_replicas": self.settings.replicas.get(collection, 0) if replicas is None else replicas,
             },
-            mappings=MAPPINGS[collection]().to_dict(),
+            mappings=mapping_for(collection).to_dict(),
         )
         return name
 

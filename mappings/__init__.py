@@ -1,16 +1,24 @@
 """Index mappings, declared once in code (elasticsearch DSL), one module per collection.
 
-`MAPPINGS[collection]()` returns the DSL Mapping a new index version of that collection gets; the
-indexer's `IndexManager` creates versions from it and moves the aliases.
+`mapping_for(collection)` returns the DSL Mapping a new index version of that collection gets; the
+indexer's `IndexManager` creates versions from it and moves the aliases. Modules are imported on
+first use, so a collection's mapping module is only loaded when that collection is touched.
 """
 from __future__ import annotations
 
-from typing import Callable
+import importlib
 
 from elasticsearch.dsl import Mapping
 
-from mappings import catalog
-
-MAPPINGS: dict[str, Callable[[], Mapping]] = {
-    "catalog": catalog.mapping,
+# collection -> module defining `mapping() -> Mapping`
+MAPPINGS: dict[str, str] = {
+    "catalog": "mappings.catalog",
+    "journals": "mappings.journals",
+    "articles": "mappings.articles",
+    "theses": "mappings.theses",
+    "journal_scopes": "mappings.journal_scopes",
 }
+
+
+def mapping_for(collection: str) -> Mapping:
+    return importlib.import_module(MAPPINGS[collection]).mapping()
