@@ -6,34 +6,49 @@
 Every record read ends in exactly one bucket of the summary: indexed (it forms a union record of its
 own), merged (it joined one with other records), deleted (a deletion record), or rejected (could not
 be read, mapped or indexed - written to the dead-letter file with its position and reason).
+
+Reading + mapping and building union documents are CPU-bound; for large inputs they run in forked
+worker processes (indexer.parallel) while this process does the SQLite and bulk I/O. Small inputs
+run in-process through the same functions.
 """
 from __future__ import annotations
 
 import fcntl
+import os
 import time
+import zlib
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
+import orjson
 from elasticsearch import Elasticsearch
 from tqdm import tqdm
 
 from harvesters.errors import MappingError, MarcFileError
 from harvesters.marc.mapper import MarcMapper
-from harvesters.marc.reader import BadRecord, read_marc
+from harvesters.marc.reader import BadRecord, read_marc, walk_files
 from indexer.bulk import BulkWriter
 from indexer.deadletter import DeadLetters
 from indexer.errors import IndexerError, ReindexError
 from indexer.indices import IndexManager
-from indexer.store import RecordStore
+from indexer.parallel import WorkerPool, default_workers
+from indexer.store import Member, RecordStore
 from indexer.tuning import bulk_mode
 from indexer.union import UnionBuilder, components, merge_keys
 from yidu.config import Settings
 
 COLLECTION = "catalog"
 BULK_MODE_THRESHOLD = 5000  # dirty groups above which a sync switches the index to load mode
+PARALLEL_BYTES = 4 * 2**20  # inputs smaller than this are read in-process
+PARALLEL_GROUPS = 2000  # syncs with fewer dirty groups build in-process
 COMMIT_EVERY = 5000
+BATCH = 400  # records (or groups) per message between processes
+
+# Set in the parent before workers fork, so they inherit the mapper and builder (and their
+# dictionaries) without pickling.
+_CONTEXT: dict[str, Any] = {}
 
 
 @dataclass
@@ -60,6 +75,14 @@ class LoadSummary:
         return self.read == self.indexed + self.merged + self.deleted + self.rejected
 
 
+@dataclass(frozen=True)
+class LoadJob:
+    library: str
+    paths: tuple[str, ...]
+    flavour: str = "auto"
+    incremental: bool = False
+
+
 @dataclass
 class SyncStats:
     written: int = 0
@@ -69,9 +92,73 @@ class SyncStats:
     failures: list = field(default_factory=list)
 
 
+# --- the worker side: pure functions of a task ---------------------------------------------------
+def _map_file(task: tuple) -> Iterator[tuple[LoadJob, list[tuple]]]:
+    """Read and map one file; yield batches of prepared items for the parent to store."""
+    job, path, from_directory = task
+    library, flavour = job.library, job.flavour
+    mapper: MarcMapper = _CONTEXT["mapper"]
+    batch: list[tuple] = []
+    try:
+        for item in read_marc(path, flavour=flavour):
+            batch.append(_prepare(item, mapper, library))
+            if len(batch) >= BATCH:
+                yield job, batch
+                batch = []
+    except MarcFileError as exc:
+        batch.append(("skip", path, exc.reason) if from_directory else ("unreadable", str(exc)))
+    yield job, batch
+
+
+def _prepare(item: Any, mapper: MarcMapper, library: str) -> tuple:
+    if isinstance(item, BadRecord):
+        return ("reject", item.position, item.reason, item.control_number, item.raw)
+    try:
+        doc = mapper.map(item.record, item.flavour, library)
+    except MappingError as exc:
+        return ("reject", item.position, exc.message, exc.ref, item.raw)
+    if doc.get("deleted"):
+        return ("delete", item.position, doc["control_number"])
+    raw = zlib.compress(item.raw, 1) if item.raw else None
+    return ("doc", str(item.position), doc["control_number"], orjson.dumps(doc), merge_keys(doc), raw)
+
+
+def _build_page(page: list[tuple]) -> Iterator[list[tuple]]:
+    """Build the union documents of a page of groups; splits groups whose links are gone."""
+    builder: UnionBuilder = _CONTEXT["builder"]
+    out: list[tuple] = []
+    for grp, uid, rows in page:
+        if not rows:
+            out.append(("empty", grp, uid))
+            continue
+        members = [Member(lib, ctl, orjson.loads(doc), origin) for lib, ctl, doc, origin in rows]
+        if len(members) > 1:
+            parts = components(members)
+            if len(parts) > 1:
+                out.append(("split", grp, [[(m.library, m.control) for m in p] for p in parts]))
+                members = parts[0]
+        new_uid, doc = builder.build(members)
+        out.append(("built", grp, uid, new_uid, orjson.dumps(doc)))
+    yield out
+
+
+def _run(fn: Callable[[Any], Iterable[list]], tasks: Iterable[Any], workers: int) -> Iterator[list]:
+    """Results of `fn` over `tasks`, in worker processes when workers > 1, else here."""
+    if workers <= 1:
+        for task in tasks:
+            yield from fn(task)
+        return
+    with WorkerPool(fn, workers=workers) as pool:
+        for task in tasks:
+            yield from pool.submit(task)
+        yield from pool.drain()
+
+
+# --- the parent side -----------------------------------------------------------------------------
 class CatalogPipeline:
     def __init__(self, settings: Settings, client: Elasticsearch, *, is_member: Callable[[str], bool],
-                 store: RecordStore | None = None, mapper: MarcMapper | None = None, progress: bool = True):
+                 store: RecordStore | None = None, mapper: MarcMapper | None = None, progress: bool = True,
+                 workers: int | None = None):
         self.settings = settings
         self.client = client
         self.indices = IndexManager(client, settings.index)
@@ -80,116 +167,98 @@ class CatalogPipeline:
         self.builder = UnionBuilder(is_member)
         self.is_member = is_member
         self.progress = progress
+        self.workers = workers or default_workers()
 
     # --- loading --------------------------------------------------------------------------------
     def load(self, paths: Sequence[str | Path], *, library: str, flavour: str = "auto",
              incremental: bool = False, sync: bool = True) -> LoadSummary:
-        """Read, map and store the files' records, then (unless `sync=False`, for callers loading many
-        libraries before one `sync()`) write the changed union records to the index."""
-        if not self.is_member(library):
-            raise IndexerError(f"unknown library {library!r}: load it into the registry first "
-                               f"(yidu libraries list)", ref=library)
-        summary = LoadSummary(library)
+        """Read, map and store the files' records, then (unless `sync=False`) write the changed union
+        records to the index."""
+        job = LoadJob(library, tuple(str(p) for p in paths), flavour, incremental)
+        return self.load_many([job], sync=sync)[0]
+
+    def load_many(self, jobs: Sequence[LoadJob], *, sync: bool = True) -> list[LoadSummary]:
+        """Several libraries' loads in one pass of the worker pool, then (by default) one sync."""
+        for job in jobs:
+            if not self.is_member(job.library):
+                raise IndexerError(f"unknown library {job.library!r}: load it into the registry first "
+                                   f"(yidu libraries list)", ref=job.library)
         started = time.perf_counter()
-        letters = DeadLetters(self.settings.deadletter_dir, f"catalog-{library}")
+        runs = {job: _Run(job, self.store, self.settings.deadletter_dir) for job in jobs}
         with self._locked():
             self.indices.ensure(COLLECTION)
-            contributed: dict[int, list[tuple[str, str, str]]] = {}  # for moving index failures to rejected
-            gen = self.store.new_generation()
-            with self._bar("reading", "records") as bar:
-                for path in paths:
-                    try:
-                        self._read_file(path, library, flavour, gen, summary, letters, bar)
-                    except MarcFileError as exc:
-                        summary.unreadable_files.append(str(exc))
-            if not incremental and not summary.unreadable_files:
-                self.store.begin()
-                summary.removed = self.store.remove_stale(library, gen)
-                self.store.commit()
+            self._read(runs)
+            for run in runs.values():
+                if not run.job.incremental and not run.summary.unreadable_files:
+                    self.store.begin()
+                    run.summary.removed = self.store.remove_stale(run.job.library, run.gen)
+                    self.store.commit()
             if sync:
                 stats = self.sync()
-                summary.union_written, summary.union_deleted = stats.written, stats.deleted
-                self._reject_unindexed(stats, library, gen, summary, letters)
-        letters.close()
-        summary.dead_letter = str(letters.written) if letters.written else None
-        summary.seconds = round(time.perf_counter() - started, 3)
-        return summary
+                for run in runs.values():
+                    run.summary.union_written, run.summary.union_deleted = stats.written, stats.deleted
+                    self._reject_unindexed(stats, run)
+        for run in runs.values():
+            run.finish(started)
+        return [runs[job].summary for job in jobs]
 
-    def _read_file(self, path, library, flavour, gen, summary, letters, bar) -> None:
+    def _read(self, runs: dict[LoadJob, "_Run"]) -> None:
+        tasks = [(job, path, from_dir) for job in runs for path, from_dir in _files(job.paths)]
+        size = sum(_size(path) for _, path, _ in tasks)
+        workers = self.workers if size >= PARALLEL_BYTES and len(tasks) > 1 else 1
+        _CONTEXT["mapper"] = self.mapper
         store = self.store
+        applied = 0
         store.begin()
         try:
-            skipped = lambda file, reason: summary.skipped_files.append(f"{file}: {reason}")  # noqa: E731
-            for n, item in enumerate(read_marc(path, flavour=flavour, on_skip=skipped), 1):
-                summary.read += 1
-                bar.update(1)
-                if isinstance(item, BadRecord):
-                    summary.rejected += 1
-                    letters.write(source=item.position.source, position=item.position, reason=item.reason,
-                                  control_number=item.control_number, raw=item.raw)
-                    continue
-                self._take(item, library, gen, summary, letters)
-                if n % COMMIT_EVERY == 0:
-                    store.commit()
-                    store.begin()
+            with self._bar("reading", "records") as bar:
+                for job, batch in _run(_map_file, tasks, workers):
+                    run = runs[job]
+                    for item in batch:
+                        applied += self._apply(item, run)
+                    bar.update(len(batch))
+                    if applied >= COMMIT_EVERY:
+                        store.commit()
+                        store.begin()
+                        applied = 0
         finally:
             store.commit()
 
-    def _take(self, item, library: str, gen: int, summary: LoadSummary, letters: DeadLetters) -> None:
-        try:
-            doc = self.mapper.map(item.record, item.flavour, library)
-        except MappingError as exc:
+    def _apply(self, item: tuple, run: "_Run") -> int:
+        """Store one prepared item and count it in its bucket; returns the number of records stored."""
+        kind, summary = item[0], run.summary
+        if kind == "skip":
+            summary.skipped_files.append(f"{item[1]}: {item[2]}")
+            return 0
+        if kind == "unreadable":
+            summary.unreadable_files.append(item[1])
+            return 0
+        summary.read += 1
+        if kind == "reject":
+            _, position, reason, control, raw = item
             summary.rejected += 1
-            letters.write(source=item.position.source, position=item.position, reason=exc.message,
-                          control_number=exc.ref, raw=item.raw)
-            return
-        control = doc["control_number"]
-        if doc.get("deleted"):
-            self.store.delete(library, control)
+            run.letters.write(source=position.source, position=position, reason=reason, control_number=control,
+                              raw=raw)
+        elif kind == "delete":
+            self.store.delete(run.job.library, item[2])
             summary.deleted += 1
-            return
-        outcome = self.store.upsert(library, control, doc, merge_keys(doc), raw=item.raw,
-                                    origin=str(item.position), gen=gen)
-        if outcome.merged:
-            summary.merged += 1
         else:
-            summary.indexed += 1
-
-    def _reject_unindexed(self, stats: SyncStats, library: str, gen: int, summary: LoadSummary,
-                          letters: DeadLetters) -> None:
-        """Records of this load whose union document Elasticsearch refused count as rejected (they stay in
-        the store, dirty, so the next sync retries them)."""
-        for failure in stats.failures:
-            mine = [r for r in self.store.sources_of(failure.ref) if r[0] == library and r[3] == gen]
-            for _, control, origin, _ in mine:
-                summary.rejected += 1
-                if summary.merged and (len(mine) > 1 or not summary.indexed):
-                    summary.merged -= 1
-                else:
-                    summary.indexed -= 1
-                letters.write(source=origin, position=origin, control_number=control,
-                              reason=f"Elasticsearch refused the union record {failure.doc_id}: {failure.reason}")
-
-    def remove_library(self, library: str) -> LoadSummary:
-        summary = LoadSummary(library)
-        started = time.perf_counter()
-        with self._locked():
-            self.store.begin()
-            summary.removed = self.store.remove_library(library)
-            self.store.commit()
-            stats = self.sync()
-        summary.union_written, summary.union_deleted = stats.written, stats.deleted
-        summary.seconds = round(time.perf_counter() - started, 3)
-        return summary
+            _, origin, control, doc, keys, raw = item
+            outcome = self.store.upsert(run.job.library, control, doc, keys, raw=raw, raw_packed=True,
+                                        origin=origin, gen=run.gen, known_new=run.fresh)
+            if outcome.merged:
+                summary.merged += 1
+            else:
+                summary.indexed += 1
+        return 1
 
     # --- writing the index ----------------------------------------------------------------------
     def sync(self) -> SyncStats:
         """Write the documents of every changed group to the live index (through the write alias)."""
         target = self.indices.write_alias(COLLECTION)
         dirty = self.store.count_dirty()
-        stats = SyncStats()
         if not dirty:
-            return stats
+            return SyncStats()
         started = time.perf_counter()
         tuned = bulk_mode(self.client, target) if dirty >= BULK_MODE_THRESHOLD else _nothing()
         with tuned:
@@ -205,43 +274,28 @@ class CatalogPipeline:
                             concurrency=cfg.bulk_concurrency)
         stats = SyncStats()
         store = self.store
-        store.begin()
+        _CONTEXT["builder"] = self.builder
+        workers = self.workers if total >= PARALLEL_GROUPS else 1
         with self._bar("indexing", "union records", total=total) as bar:
-            for n, (grp, uid, members) in enumerate(store.iter_groups(dirty_only=dirty_only), 1):
-                bar.update(1)
-                if not members:
-                    if uid:
-                        store.doom(uid)
-                    store.forget_group(grp)
-                    continue
-                if len(members) > 1:
-                    parts = components(members)
-                    if len(parts) > 1:
-                        store.split(grp, [[(m.library, m.control) for m in p] for p in parts])
-                        bar.total = (bar.total or 0) + len(parts) - 1
-                        members = parts[0]
-                new_uid, doc = self.builder.build(members)
-                if uid and uid != new_uid and dirty_only:
-                    store.doom(uid)
-                writer.index(new_uid, doc, ref=grp)
-                store.mark_built(grp, new_uid)
-                stats.written += 1
-                if n % COMMIT_EVERY == 0:
-                    store.commit()
-                    store.begin()
-        store.commit()
+            only_dirty = dirty_only
+            for _ in range(4):  # later passes pick up the groups that splitting created
+                store.begin()
+                applied = 0
+                for results in _run(_build_page, store.group_pages(dirty_only=only_dirty, batch=BATCH // 2), workers):
+                    for result in results:
+                        applied += 1
+                        self._apply_built(result, writer, stats, dirty_only)
+                    bar.update(len(results))
+                    if applied >= COMMIT_EVERY:
+                        store.commit()
+                        store.begin()
+                        applied = 0
+                store.commit()
+                only_dirty = True
+                if not store.count_dirty():
+                    break
         writer.close()
-        # Deletions go last, in their own requests, and skip ids another group now owns: a delete and
-        # an index of the same id in concurrent requests could otherwise land in either order.
-        store.begin()
-        doomed = store.take_doomed() if dirty_only else []
-        store.commit()
-        if doomed:
-            deleter = BulkWriter(self.client, index, docs=cfg.bulk_docs, concurrency=1)
-            for uid in doomed:
-                deleter.delete(uid)
-            stats.deleted = deleter.close().deleted
-            writer.failures.extend(deleter.failures)
+        self._delete_doomed(index, writer, stats, dirty_only)
         stats.failures = writer.failures
         stats.failed = len(writer.failures)
         if writer.failures:
@@ -249,6 +303,65 @@ class CatalogPipeline:
             store.mark_dirty({f.ref for f in writer.failures if f.ref is not None})
             store.commit()
         return stats
+
+    def _apply_built(self, result: tuple, writer: BulkWriter, stats: SyncStats, dirty_only: bool) -> None:
+        kind, grp = result[0], result[1]
+        if kind == "empty":
+            if result[2]:
+                self.store.doom(result[2])
+            self.store.forget_group(grp)
+        elif kind == "split":
+            self.store.split(grp, result[2])
+        else:
+            _, _, uid, new_uid, body = result
+            if uid and uid != new_uid and dirty_only:
+                self.store.doom(uid)
+            writer.index(new_uid, body, ref=grp)
+            self.store.mark_built(grp, new_uid)
+            stats.written += 1
+
+    def _delete_doomed(self, index: str, writer: BulkWriter, stats: SyncStats, dirty_only: bool) -> None:
+        """Deletions go last, in their own requests, and skip ids another group now owns: a delete and an
+        index of the same id in concurrent requests could otherwise land in either order."""
+        self.store.begin()
+        doomed = self.store.take_doomed() if dirty_only else []
+        self.store.commit()
+        if not doomed:
+            return
+        deleter = BulkWriter(self.client, index, docs=self.settings.index.bulk_docs, concurrency=1)
+        for uid in doomed:
+            deleter.delete(uid)
+        stats.deleted = deleter.close().deleted
+        writer.failures.extend(deleter.failures)
+
+    def _reject_unindexed(self, stats: SyncStats, run: "_Run") -> None:
+        """Records of this load whose union document Elasticsearch refused count as rejected (they stay in
+        the store, dirty, so the next sync retries them)."""
+        summary = run.summary
+        for failure in stats.failures:
+            if failure.ref is None:
+                continue
+            mine = [r for r in self.store.sources_of(failure.ref) if r[0] == run.job.library and r[3] == run.gen]
+            for _, control, origin, _ in mine:
+                summary.rejected += 1
+                if summary.merged and (len(mine) > 1 or not summary.indexed):
+                    summary.merged -= 1
+                else:
+                    summary.indexed -= 1
+                run.letters.write(source=origin, position=origin, control_number=control,
+                                  reason=f"Elasticsearch refused the union record {failure.doc_id}: {failure.reason}")
+
+    def remove_library(self, library: str) -> LoadSummary:
+        summary = LoadSummary(library)
+        started = time.perf_counter()
+        with self._locked():
+            self.store.begin()
+            summary.removed = self.store.remove_library(library)
+            self.store.commit()
+            stats = self.sync()
+        summary.union_written, summary.union_deleted = stats.written, stats.deleted
+        summary.seconds = round(time.perf_counter() - started, 3)
+        return summary
 
     # --- reindex --------------------------------------------------------------------------------
     def reindex(self) -> dict[str, Any]:
@@ -296,6 +409,39 @@ class CatalogPipeline:
     def _bar(self, desc: str, unit: str, total: int | None = None):
         return tqdm(desc=desc, unit=f" {unit}", total=total, disable=not self.progress, leave=False,
                     mininterval=0.5, dynamic_ncols=True)
+
+
+class _Run:
+    """One library's part of a load: its summary, dead letters and load generation."""
+
+    def __init__(self, job: LoadJob, store: RecordStore, deadletter_dir: Path):
+        self.job = job
+        self.summary = LoadSummary(job.library)
+        self.letters = DeadLetters(deadletter_dir, f"catalog-{job.library}")
+        self.gen = store.new_generation()
+        self.fresh = not store.has_library(job.library)  # no earlier version of any record to replace
+
+    def finish(self, started: float) -> None:
+        self.letters.close()
+        self.summary.dead_letter = str(self.letters.written) if self.letters.written else None
+        self.summary.seconds = round(time.perf_counter() - started, 3)
+
+
+def _files(paths: Iterable[str]) -> Iterator[tuple[str, bool]]:
+    """(file, came from a directory walk) for every input path."""
+    for path in paths:
+        if os.path.isdir(path):
+            for file in walk_files(path):
+                yield file, True
+        else:
+            yield path, False
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
 
 
 @contextmanager

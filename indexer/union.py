@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 from typing import Any, Callable, Iterable
 
 from indexer.store import Member
@@ -18,9 +19,10 @@ _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 _HAN_ONLY = re.compile(r"[^\u3400-\u9fff\U00020000-\U0002ffff]+")
 _LETTERS = re.compile(r"[^a-z]+")
 _ROLE_SUFFIX = re.compile(r"(主编|编著|编撰|编译|等编|等著|合著|编|著|译|撰|等)$")
+_HOLDING_LISTS = (("call_number", "call_numbers"), ("location", "locations"), ("summary", "summary"))
 # Fields whose presence makes a record "richer" when choosing the master.
-_RICHNESS = ("subtitle", "responsibility", "authors", "publisher", "place", "year", "edition", "isbn",
-             "language", "clc", "subjects", "summary", "contents", "series", "extent")
+_RICHNESS = frozenset(("subtitle", "responsibility", "authors", "publisher", "place", "year", "edition", "isbn",
+                       "language", "clc", "subjects", "summary", "contents", "series", "extent"))
 
 
 def _compact(text: str) -> str:
@@ -84,7 +86,8 @@ def components(members: list[Member]) -> list[list[Member]]:
 
 
 def _richness(m: Member) -> tuple:
-    filled = sum(1 for f in _RICHNESS if m.doc.get(f))
+    # Mapped records omit empty fields, so counting the keys present counts the fields filled.
+    filled = len(_RICHNESS & m.doc.keys())
     return (-filled, m.doc.get("type") == "ebook", m.library, m.control)
 
 
@@ -107,8 +110,14 @@ def _union(members: Iterable[Member], field: str, *, key: Callable[[Any], Any] |
     return _dedup(values(), key)
 
 
+@lru_cache(maxsize=200_000)
+def _fold(text: str) -> str:
+    return textzh.fold(text)
+
+
 def _folded(v: Any) -> str:
-    return textzh.fold(v if isinstance(v, str) else v.get("name", ""))
+    """The dedup key of a value: members repeat the same titles, names and subjects, hence the cache."""
+    return _fold(v if isinstance(v, str) else v.get("name", ""))
 
 
 def clc_levels(codes: list[str]) -> tuple[list[str], list[str]]:
@@ -168,21 +177,26 @@ class UnionBuilder:
         return uid, doc
 
     def _holdings(self, doc: dict, members: list[Member]) -> None:
+        """Per holding library: copies, call numbers, locations, summaries and the records they came from."""
         by_library: dict[str, dict[str, Any]] = {}
         for m in members:
-            entries = m.doc.get("holdings") or [{}]
-            for h in entries:
+            for h in m.doc.get("holdings") or ({},):
                 inst = h.get("institution")
                 library = inst if inst and inst != m.library and self.is_member(inst) else m.library
-                slot = by_library.setdefault(library, {"library": library, "copies": 0, "call_numbers": [],
-                                                       "locations": [], "summary": [], "control_numbers": []})
-                slot["copies"] += 1 if h else 0
-                for key, out in (("call_number", "call_numbers"), ("location", "locations"), ("summary", "summary")):
-                    if h.get(key) and h[key] not in slot[out]:
-                        slot[out].append(h[key])
+                slot = by_library.get(library)
+                if slot is None:
+                    slot = by_library[library] = {"library": library, "copies": 0, "control_numbers": []}
+                if h:
+                    slot["copies"] += 1
+                for key, out in _HOLDING_LISTS:
+                    value = h.get(key)
+                    if value:
+                        values = slot.setdefault(out, [])
+                        if value not in values:
+                            values.append(value)
                 if m.control not in slot["control_numbers"]:
                     slot["control_numbers"].append(m.control)
-        holdings = [{k: v for k, v in slot.items() if v or k == "copies"} for _, slot in sorted(by_library.items())]
+        holdings = [by_library[code] for code in sorted(by_library)]
         doc["holdings"] = holdings
         doc["holding_libraries"] = [h["library"] for h in holdings]
         doc["holding_count"] = len(holdings)

@@ -77,7 +77,7 @@ def _read_all(paths: list, forced: str | None, on_skip: SkipCallback | None) -> 
     for given in paths:
         path = os.fsdecode(given)
         if os.path.isdir(path):
-            for file in _walk(path):
+            for file in walk_files(path):
                 try:
                     yield from _read_file(file, forced, on_skip)
                 except MarcFileError as err:
@@ -88,7 +88,7 @@ def _read_all(paths: list, forced: str | None, on_skip: SkipCallback | None) -> 
             raise MarcFileError(path, "no such file or directory")
 
 
-def _walk(top: str) -> Iterator[str]:
+def walk_files(top: str) -> Iterator[str]:
     """Files under `top`, recursively, in sorted order; hidden files and READMEs and the like left out."""
     for root, dirs, files in os.walk(top):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
