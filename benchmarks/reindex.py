@@ -126,6 +126,28 @@ def run_one(services: Services, records: int, libraries: int, seed: int, *, keep
             shutil.rmtree(work, ignore_errors=True)
 
 
+def prebuilt_documents(services: Services, records: int, libraries: int, seed: int, work: Path) -> Path:
+    """A generated corpus taken through the pipeline into a scratch store, its union documents dumped
+    as `uid<TAB>json` lines: the input of benchmarks that need realistic built documents."""
+    from yidu.corpus import CorpusSpec, write_corpus
+
+    codes = tuple(lib.code for lib in services.registry)[:libraries]
+    scratch = replace(services.settings, state_dir=work / "state").with_prefix(f"prep{uuid.uuid4().hex[:6]}")
+    paths = write_corpus(CorpusSpec(records=records, libraries=codes, seed=seed), work / "corpus")
+    pipeline = CatalogPipeline(scratch, services.client, is_member=services.registry.__contains__, progress=False)
+    by_library: dict[str, list[Path]] = defaultdict(list)
+    for path in paths:
+        by_library[path.name.split(".")[0]].append(path)
+    from indexer.catalog import LoadJob
+
+    pipeline.load_many([LoadJob(lib, tuple(map(str, files))) for lib, files in by_library.items()], sync=False)
+    dump = work / "docs.ndjson"
+    _dump_documents(pipeline, dump)
+    pipeline.store.close()
+    _cleanup(services.client, [scratch.index.prefix])
+    return dump
+
+
 def _dump_documents(pipeline: CatalogPipeline, path: Path) -> None:
     with open(path, "wb") as out:
         for _, _, members in pipeline.store.iter_groups(dirty_only=False):

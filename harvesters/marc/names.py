@@ -36,6 +36,10 @@ class Names:
     dates: str = ""
     join: str = " "
 
+    @property
+    def reads(self) -> frozenset[str]:
+        return frozenset(t for tag in self.tags for t in (tag, "880:" + tag))
+
     def __call__(self, view: RecordView) -> list[dict]:
         out: list[dict] = []
         for tag in self.tags:

@@ -19,6 +19,10 @@ class classification:
     tag: str
     sources: tuple[str, ...]
 
+    @property
+    def reads(self) -> frozenset[str]:
+        return frozenset((self.tag,))
+
     def __call__(self, view: RecordView) -> list[str]:
         out = []
         for f in view.fields(self.tag):

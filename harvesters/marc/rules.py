@@ -58,10 +58,10 @@ class Spec:
     codes: frozenset[str] | None = None  # None: all subfields
     start: int | None = None  # byte range of a control field or the leader
     end: int | None = None
+    alt_key: str = ""  # where RecordView files the 880s linked to this tag
 
-    @property
-    def alt_key(self) -> str:
-        return "880:" + self.tag
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "alt_key", "880:" + self.tag)
 
     @classmethod
     def parse(cls, text: str) -> "Spec":
@@ -86,6 +86,13 @@ class Extract:
     alt: str = "both"
     ind1: str | None = None  # keep only fields whose first indicator is in this string
     ind2: str | None = None
+
+    @property
+    def reads(self) -> frozenset[str] | None:
+        """Tags (and 880 link keys) this extractor reads; None when it reads the leader."""
+        if any(spec.tag == "LDR" for spec in self.specs):
+            return None
+        return frozenset(t for spec in self.specs for t in (spec.tag, spec.alt_key))
 
     def __call__(self, view: RecordView) -> list[Value]:
         out: list[Value] = []
@@ -153,10 +160,17 @@ class Mapping:
     rules: Sequence[Rule]
     post: Sequence[Callable[[dict, RecordView], None]] = dc_field(default_factory=tuple)
 
+    def __post_init__(self) -> None:
+        # Most rules name tags a given record lacks: knowing each rule's tags lets map() skip them.
+        self._tags = [getattr(rule.extract, "reads", None) for rule in self.rules]
+
     def map(self, record: Any) -> dict[str, Any]:
         view = record if isinstance(record, RecordView) else RecordView(record)
+        present = view.by_tag.keys()
         out: dict[str, Any] = {}
-        for rule in self.rules:
+        for rule, tags in zip(self.rules, self._tags):
+            if tags is not None and present.isdisjoint(tags):
+                continue
             values = rule.extract(view)
             for t in rule.transforms:
                 if not values:
