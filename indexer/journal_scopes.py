@@ -25,9 +25,19 @@ not in the member registry are ignored and reported.
 
 The rebuild also sets `holding_libraries` (and holding_count) on the journals index, creating a bare
 journal document (ISSNs and holders) for a journal held but not described by any feed yet. It writes
-only what changed: each scope document carries a digest of its content, and journals whose holders did
-not change are not rewritten. Run it after every catalogue or holdings load (`yidu articles scopes
-rebuild`); `yidu articles load` runs it at its end. Cost: see `ScopeRebuild` and the report of issue 3B.
+only what changed. Each library's holdings become a bitmask over a stable, append-only numbering of the
+ISSN-Ls (`<state>/journal_scopes.sqlite`), so a scope is the OR of its members' masks and its digest
+the hash of the mask's bytes, compared with the digest stored in the scope document; journals carry a
+`holders_digest`, so finding the journals whose holders changed reads a few bytes per journal.
+
+Run it after every catalogue or holdings load (`yidu articles scopes rebuild`); `yidu articles load`
+runs it at its end. Cost, measured with 1,000 libraries holding 10,000 journals each (8.8 M holdings,
+130,000 distinct ISSN-Ls, 1,500 scope keys) on the shared 2-core development box:
+  first build (1,500 scope documents up to 129,000 ISSN-Ls, 130,000 journal documents created): 83-135 s;
+  a rebuild with nothing changed: 20-27 s (all of it O(holdings) Python work plus one scan of the journal
+  digests; nothing is written); one library +50 journals: ~21 s, 3 scope documents and 41 journals written;
+  the catalog_serials provider reads ~500,000 stored records a second (warm cache): ~14 s for 6.9 M.
+A terms-lookup filter on the largest scope (129,175 ISSN-Ls) over 50,000 articles answers in 110-400 ms.
 """
 from __future__ import annotations
 
@@ -122,6 +132,7 @@ def scope_filter(settings: Settings, key: str | None) -> dict | None:
 class ScopeRebuild:
     libraries: int = 0  # libraries holding at least one journal
     holdings: int = 0  # (library, ISSN-L) pairs
+    journals_held: int = 0  # distinct ISSN-Ls held by anyone
     providers: dict[str, int] = field(default_factory=dict)  # pairs per provider
     unknown_libraries: list[str] = field(default_factory=list)
     scopes: int = 0
@@ -142,19 +153,63 @@ def collect(services, providers: Iterable[Provider]) -> tuple[Holdings, ScopeReb
     report = ScopeRebuild()
     holdings: Holdings = {}
     unknown: set[str] = set()
-    interned: dict[str, str] = {}
     for provider in providers:
         found = provider(services)
         report.providers[getattr(provider, "__name__", repr(provider))] = sum(map(len, found.values()))
         for library, issn_ls in found.items():
             if library not in services.registry:
                 unknown.add(library)
-                continue
-            holdings.setdefault(library, set()).update(interned.setdefault(i, i) for i in issn_ls)
+            elif issn_ls:
+                holdings.setdefault(library, set()).update(issn_ls)
     report.unknown_libraries = sorted(unknown)
-    report.libraries = sum(1 for v in holdings.values() if v)
+    report.libraries = len(holdings)
     report.holdings = sum(map(len, holdings.values()))
     return holdings, report
+
+
+class JournalNumbers:
+    """A stable number per ISSN-L (`<state>/journal_scopes.sqlite`, append-only), so a library's holdings
+    are a bitmask whose bytes - and digest - only change when its holdings do."""
+
+    def __init__(self, path):
+        self.db = sqlite3.connect(path, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("CREATE TABLE IF NOT EXISTS journal (n INTEGER PRIMARY KEY, issn_l TEXT NOT NULL UNIQUE)")
+        self.by_number: list[str] = [i for (i,) in self.db.execute("SELECT issn_l FROM journal ORDER BY n")]
+        self.number = {issn_l: n for n, issn_l in enumerate(self.by_number)}
+
+    def assign(self, issn_ls: Iterable[str]) -> None:
+        fresh = sorted(set(issn_ls) - self.number.keys())
+        for issn_l in fresh:
+            self.number[issn_l] = len(self.by_number)
+            self.by_number.append(issn_l)
+        self.db.executemany("INSERT INTO journal (n, issn_l) VALUES (?, ?)", [(self.number[i], i) for i in fresh])
+
+    def mask(self, issn_ls: Iterable[str]) -> int:
+        buf = bytearray((len(self.by_number) + 7) // 8)
+        number = self.number
+        for issn_l in issn_ls:
+            n = number[issn_l]
+            buf[n >> 3] |= 1 << (n & 7)
+        return int.from_bytes(buf, "little")
+
+    def members(self, mask: int) -> list[str]:
+        out: list[str] = []
+        for byte_no, byte in enumerate(_bytes(mask)):
+            if byte:
+                base = byte_no * 8
+                out.extend(self.by_number[base + bit] for bit in _BITS[byte])
+        return out
+
+    def close(self) -> None:
+        self.db.close()
+
+
+_BITS = tuple(tuple(bit for bit in range(8) if value >> bit & 1) for value in range(256))
+
+
+def _bytes(mask: int) -> bytes:
+    return mask.to_bytes((mask.bit_length() + 7) // 8, "little")
 
 
 def rebuild_journal_scopes(services, providers: Iterable[Provider] | None = None) -> ScopeRebuild:
@@ -165,7 +220,15 @@ def rebuild_journal_scopes(services, providers: Iterable[Provider] | None = None
     indices = IndexManager(client, settings.index)
     indices.ensure(COLLECTION)
     articles = indices.ensure(ARTICLES)
-    _write_scopes(services, holdings, report)
+    settings.state_dir.mkdir(parents=True, exist_ok=True)
+    numbers = JournalNumbers(settings.state_dir / "journal_scopes.sqlite")
+    try:
+        numbers.assign(i for issn_ls in holdings.values() for i in issn_ls)
+        masks = {library: numbers.mask(issn_ls) for library, issn_ls in holdings.items()}
+        report.journals_held = sum(1 for _ in numbers.members(_union(masks.values())))
+        _write_scopes(services, numbers, masks, report)
+    finally:
+        numbers.close()
     if report.largest > MAX_TERMS_COUNT:
         raise_terms_limit(client, articles, report.largest * 2)
     loader = ArticleLoader(settings, client)
@@ -179,34 +242,30 @@ def rebuild_journal_scopes(services, providers: Iterable[Provider] | None = None
     return report
 
 
-def _digest(members: Iterable[str], issn_ls: list[str]) -> str:
-    h = hashlib.sha1()
-    h.update("\x1f".join(members).encode())
-    h.update(b"\x1e")
-    h.update("\x1f".join(issn_ls).encode())
-    return h.hexdigest()
+def _union(masks: Iterable[int]) -> int:
+    out = 0
+    for m in masks:
+        out |= m
+    return out
 
 
-def _write_scopes(services, holdings: Holdings, report: ScopeRebuild) -> None:
+def _write_scopes(services, numbers: JournalNumbers, masks: dict[str, int], report: ScopeRebuild) -> None:
     settings, client = services.settings, services.client
     alias = settings.index.write_alias(COLLECTION)
     existing = {hit["_id"]: hit["_source"].get("digest") for hit in helpers.scan(
         client, index=alias, query={"query": {"match_all": {}}, "_source": ["digest"]})}
     now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    writer = BulkWriter(client, alias, docs=100, max_bytes=settings.index.bulk_bytes, concurrency=1)
+    writer = BulkWriter(client, alias, docs=20, max_bytes=settings.index.bulk_bytes, concurrency=1)
     keys = all_scope_keys(services.registry)
     report.scopes = len(keys)
-    empty: set[str] = set()
     for key, members in keys.items():
-        held: set[str] = set()
-        for library in members:
-            held |= holdings.get(library, empty)
-        issn_ls = sorted(held)
-        report.largest = max(report.largest, len(issn_ls))
-        digest = _digest(members, issn_ls)
+        mask = _union(masks.get(library, 0) for library in members)
+        report.largest = max(report.largest, mask.bit_count())
+        digest = hashlib.sha1("|".join(members).encode() + b"\x1e" + _bytes(mask)).hexdigest()
         if existing.get(key) == digest:
             report.unchanged += 1
             continue
+        issn_ls = numbers.members(mask)
         writer.index(key, {"key": key, "level": key.split(":", 1)[0], "libraries": list(members),
                            "issn_l": issn_ls, "count": len(issn_ls), "digest": digest, "built_at": now}, ref=key)
     for key in existing.keys() - keys.keys():
@@ -221,27 +280,28 @@ def _write_scopes(services, holdings: Holdings, report: ScopeRebuild) -> None:
 
 
 def _write_holders(services, holdings: Holdings, report: ScopeRebuild) -> None:
-    """holding_libraries on the journals: rewrite the journals whose holders changed, create the missing."""
+    """holding_libraries on the journals: rewrite those whose holders changed (by digest), create the missing."""
     settings, client = services.settings, services.client
     alias = settings.index.write_alias(jn.COLLECTION)
     wanted: dict[str, list[str]] = {}
-    for library, issn_ls in holdings.items():
-        for i in issn_ls:
-            wanted.setdefault(i, []).append(library)
+    for library in sorted(holdings):
+        for issn_l in holdings[library]:
+            wanted.setdefault(issn_l, []).append(library)
     changed: list[str] = []
     stored: set[str] = set()
-    for hit in helpers.scan(client, index=alias, query={"query": {"match_all": {}},
-                                                         "_source": ["holding_libraries"]}):
+    for hit in helpers.scan(client, index=alias, query={"query": {"match_all": {}}, "_source": ["holders_digest"]},
+                            size=5000):
         stored.add(hit["_id"])
-        if sorted(hit["_source"].get("holding_libraries") or ()) != sorted(wanted.get(hit["_id"], ())):
+        libraries = wanted.get(hit["_id"])
+        if hit["_source"].get("holders_digest") != (jn.holders_digest(libraries) if libraries else None):
             changed.append(hit["_id"])
     missing = sorted(i for i in wanted if i not in stored)
     writer = BulkWriter(client, alias, docs=500, concurrency=1)
     for start in range(0, len(changed), 500):
         chunk = changed[start:start + 500]
-        for issn_l, stored in _mget(client, alias, chunk).items():
-            doc = jn.display(stored)
-            _set_holders(doc, wanted.get(issn_l, []))
+        for issn_l, doc in _mget(client, alias, chunk).items():
+            doc = jn.display(doc)
+            jn.set_holders(doc, wanted.get(issn_l, ()))
             writer.index(issn_l, jn.build(doc), ref=issn_l)
     report.journals_updated = len(changed)
     if missing:
@@ -250,7 +310,7 @@ def _write_holders(services, holdings: Holdings, report: ScopeRebuild) -> None:
             for issn_l in missing:
                 doc = {"collection": jn.COLLECTION, "type": "journal", "issn_l": issn_l,
                        "issn": sorted(set(table.members(issn_l)) | {issn_l})}
-                _set_holders(doc, wanted[issn_l])
+                jn.set_holders(doc, wanted[issn_l])
                 writer.index(issn_l, jn.build(doc), ref=issn_l)
         finally:
             table.close()
@@ -263,16 +323,8 @@ def _write_holders(services, holdings: Holdings, report: ScopeRebuild) -> None:
     client.indices.refresh(index=alias)
 
 
-def _set_holders(doc: dict, libraries: list[str]) -> None:
-    if libraries:
-        doc["holding_libraries"], doc["holding_count"] = sorted(libraries), len(libraries)
-    else:
-        doc.pop("holding_libraries", None)
-        doc.pop("holding_count", None)
-
-
-def print_report(report: ScopeRebuild, out=sys.stdout) -> None:
-    r = report
+def print_report(report: ScopeRebuild, out=None) -> None:
+    r, out = report, out or sys.stdout
     print(f"journal scopes: {r.scopes} scopes ({r.written} written, {r.unchanged} unchanged, {r.deleted} deleted); "
           f"{r.libraries} libraries hold {r.holdings} journals in all, the largest scope {r.largest}; journals: "
           f"{r.journals_updated} updated, {r.journals_created} created ({r.seconds} s)", file=out)

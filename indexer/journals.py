@@ -20,7 +20,9 @@ indexer.articles).
 """
 from __future__ import annotations
 
+import hashlib
 import re
+from functools import lru_cache
 from typing import Any, Iterable
 
 from elasticsearch import Elasticsearch
@@ -111,15 +113,29 @@ def merge(a: dict, b: dict) -> dict:
     years = [y for d in (a, b) for y in (d.get("first_year"), d.get("last_year")) if y]
     if years:
         out["first_year"], out["last_year"] = min(years), max(years)
-    holders = sorted(set(a.get("holding_libraries") or ()) | set(b.get("holding_libraries") or ()))
-    if holders:
-        out["holding_libraries"], out["holding_count"] = holders, len(holders)
+    set_holders(out, set(a.get("holding_libraries") or ()) | set(b.get("holding_libraries") or ()))
     return out
+
+
+def holders_digest(libraries: Iterable[str]) -> str:
+    return hashlib.sha1("|".join(sorted(libraries)).encode()).hexdigest()[:16]
+
+
+def set_holders(doc: dict, libraries: Iterable[str]) -> None:
+    """holding_libraries, holding_count and holders_digest, or none of them when nobody holds it."""
+    holders = sorted(set(libraries))
+    if holders:
+        doc["holding_libraries"], doc["holding_count"] = holders, len(holders)
+        doc["holders_digest"] = holders_digest(holders)
+    else:
+        for name in ("holding_libraries", "holding_count", "holders_digest"):
+            doc.pop(name, None)
 
 
 def display(doc: dict, families: dict[str, Family] = FAMILIES) -> dict:
     """The stored document without its derived search forms (they are recomputed on every write)."""
-    return {k: v for k, v in doc.items() if not _derived(k, families)}
+    derived = _derived_names(tuple(families))
+    return {k: v for k, v in doc.items() if k not in derived}
 
 
 def build(doc: dict) -> dict:
@@ -133,10 +149,10 @@ def build(doc: dict) -> dict:
 
 # --- search forms (shared with indexer.articles) --------------------------------------------------
 
-def _derived(name: str, families: dict[str, Family]) -> bool:
-    base, _, suffix = name.rpartition("_")
-    return (suffix in ("t", "s", "py", "pyi") and base in families) or name in ("title_sort", "suggest",
-                                                                                 "subject_facet")
+@lru_cache(maxsize=8)
+def _derived_names(families: tuple[str, ...]) -> frozenset[str]:
+    return frozenset({f"{name}_{suffix}" for name in families for suffix in ("t", "s", "py", "pyi")}
+                     | {"title_sort", "suggest", "subject_facet"})
 
 
 def searchable(doc: dict, families: dict[str, Family], *, weight: int = 1) -> dict:
