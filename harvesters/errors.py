@@ -31,3 +31,39 @@ class MarcFileError(HarvestError):
 
 class MappingError(HarvestError):
     """A record was read but cannot be mapped (no title, ...): it goes to the dead-letter file."""
+
+
+class HttpError(HarvestError):
+    """A request failed for good: the network, a timeout or an error status outlasted every retry.
+
+    `ref` (and `url`) is the URL; `status` the last HTTP status, None when no response came back at all;
+    `attempts` how many requests were made.
+    """
+
+    def __init__(self, message: str, *, url: str, status: int | None = None, attempts: int = 1):
+        super().__init__(message, ref=url)
+        self.url = url
+        self.status = status
+        self.attempts = attempts
+
+
+class SourceError(HarvestError):
+    """The source registry is unreadable, or a source entry is invalid or unknown. `ref` is the source."""
+
+
+class OaiError(HarvestError):
+    """An OAI-PMH repository answered with a protocol error (or an answer that is not OAI-PMH at all).
+
+    `code` is the OAI error code (badArgument, badResumptionToken, badVerb, cannotDisseminateFormat,
+    idDoesNotExist, noMetadataFormats, noRecordsMatch, noSetHierarchy), or "badResponse" for broken XML,
+    HTML pages and other answers that are not OAI-PMH; `ref` names the source (or the URL).
+    """
+
+    def __init__(self, message: str, *, code: str, ref: str | None = None, response_date: str | None = None):
+        super().__init__(message, ref=ref)
+        self.code = code
+        self.response_date = response_date  # the repository's clock, when it answered at all
+
+
+class CheckpointError(HarvestError):
+    """The checkpoint store (SQLite) is unusable, or a run is not in the state an operation needs."""

@@ -28,10 +28,11 @@ class DeadLetters:
             self._file = open(self.path, "ab")
         entry: dict[str, Any] = {"source": source, "position": str(position) if position is not None else None,
                                  "control_number": control_number, "reason": reason}
-        for attr in ("index", "offset", "line"):
-            value = getattr(position, attr, None)
-            if value is not None:
-                entry[attr] = value
+        if position is not None and not isinstance(position, str):  # a reader's Position: keep its parts
+            for attr in ("index", "offset", "line"):
+                value = getattr(position, attr, None)
+                if value is not None:
+                    entry[attr] = value
         entry.update(extra)
         if raw:
             entry["raw_base64"] = base64.b64encode(raw).decode("ascii")

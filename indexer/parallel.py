@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import threading
+import time
 import traceback
 from typing import Any, Callable, Iterable, Iterator
 
@@ -28,7 +30,16 @@ _DONE = "__done__"
 _ERROR = "__error__"
 
 
-def _serve(fn: Callable[[Any], Iterable[Any]], tasks: Any, results: Any) -> None:
+def _watch_parent(parent: int) -> None:
+    """A worker holds both ends of its queues, so a parent killed with -9 would leave it waiting forever."""
+    while True:
+        time.sleep(1.0)
+        if os.getppid() != parent:
+            os._exit(1)
+
+
+def _serve(fn: Callable[[Any], Iterable[Any]], tasks: Any, results: Any, parent: int) -> None:
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
     for task in iter(tasks.get, None):
         try:
             for result in fn(task):
@@ -49,7 +60,7 @@ class WorkerPool:
         ctx = mp.get_context("fork")
         self._tasks = ctx.Queue()
         self._results = ctx.Queue(maxsize=self.in_flight * 64)
-        self._procs = [ctx.Process(target=_serve, args=(fn, self._tasks, self._results), daemon=True)
+        self._procs = [ctx.Process(target=_serve, args=(fn, self._tasks, self._results, os.getpid()), daemon=True)
                        for _ in range(self.workers)]
         for p in self._procs:
             p.start()

@@ -26,6 +26,7 @@ from indexer.bulk import BulkWriter, Failure
 from indexer.indices import IndexManager
 from mappings.theses import FAMILIES
 from yidu import textzh
+from yidu.textzh import segmentation  # words + index_tokens: analyze()'s seg without its pinyin
 from yidu.config import IndexSettings
 from yidu.libraries import Registry
 
@@ -62,8 +63,19 @@ class InstitutionMatcher:
                     names.setdefault(textzh.fold(base), lib.code)
         self._names = sorted(names.items(), key=lambda kv: -len(kv[0]))
         self._display = {lib.code: _LIBRARY_SUFFIX.sub("", lib.name) for lib in registry}
+        self._seen: dict[str, str | None] = {}  # grantors repeat across a repository: match each once
 
     def match(self, grantor: str) -> str | None:
+        try:
+            return self._seen[grantor]
+        except KeyError:
+            pass
+        code = self._match(grantor)
+        if len(self._seen) < 100_000:
+            self._seen[grantor] = code
+        return code
+
+    def _match(self, grantor: str) -> str | None:
         folded = textzh.fold(grantor).strip(" .,;")
         for name, code in self._names:
             if folded == name:
@@ -137,6 +149,11 @@ def _analyze(doc: dict) -> None:
         value = doc.get(name)
         values = [value] if isinstance(value, str) else list(value or ())
         if not values:
+            continue
+        if not family.pinyin:  # abstracts, subjects: no pinyin wanted, so none computed
+            folded = [textzh.fold(v) for v in values]
+            doc[f"{name}_t"] = folded
+            doc[f"{name}_s"] = [" ".join(segmentation.index_tokens(segmentation.words(f))) for f in folded]
             continue
         analyses = [textzh.analyze(v) for v in values]
         doc[f"{name}_t"] = [a.folded for a in analyses]
