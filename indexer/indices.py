@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from elasticsearch import Elasticsearch, NotFoundError
 
 from indexer.errors import IndexerError
-from mappings import MAPPINGS, mapping_for
+from mappings import MAPPINGS, mapping_for, settings_for
 from yidu.config import IndexSettings
 
 
@@ -78,6 +78,7 @@ class IndexManager:
             settings={
                 "number_of_shards": self.settings.shards.get(collection, 1),
                 "number_of_replicas": self.settings.replicas.get(collection, 0) if replicas is None else replicas,
+                **settings_for(collection),
             },
             mappings=mapping_for(collection).to_dict(),
         )

@@ -15,6 +15,7 @@ filter then matches nothing, as it should).
 Holdings come from *providers*: functions `(services) -> {library code: {ISSN-L, ...}}`, passed as a
 list to `rebuild_journal_scopes(services, providers)`. `PROVIDERS` holds the defaults:
 
+  knowledge_base    subscriptions in force today and print holdings (linkresolver.scopes_provider);
   catalog_serials   the catalogue's MARC serial records (record store, read-only): every library holding a
                     "serial" record (its own, or the institutions its 852/905... holdings name) holds the
                     journal of each ISSN of the record (022/011), mapped to its ISSN-L (indexer.issnl).
@@ -108,7 +109,33 @@ def _to_issn_l(settings: Settings, by_library: dict[str, set[str]]) -> Holdings:
     return {lib: {mapping[i] for i in issns} for lib, issns in by_library.items()}
 
 
-PROVIDERS: list[Provider] = [catalog_serials]
+def knowledge_base(services) -> Holdings:
+    """Subscriptions in force and print holdings from the knowledge base (linkresolver)."""
+    from linkresolver.wiring import scopes_provider
+
+    return scopes_provider(services)
+
+
+PROVIDERS: list[Provider] = [catalog_serials, knowledge_base]
+
+
+def refresh(settings: Settings, *, out=None) -> ScopeRebuild | None:
+    """Rebuild after a catalogue or holdings change, from a command: a node that cannot be reached
+    does not undo the change just made, it is reported with what to run later."""
+    from elastic_transport import TransportError
+
+    from yidu.services import Services
+
+    services = Services(settings, progress=False)
+    try:
+        report = rebuild_journal_scopes(services)
+    except TransportError as exc:
+        print(f"yidu: warning: journal scopes not refreshed ({exc}); run `yidu articles scopes rebuild`",
+              file=out or sys.stderr)
+        return None
+    finally:
+        services.close()
+    return report
 
 
 def register_provider(provider: Provider) -> None:

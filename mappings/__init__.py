@@ -22,3 +22,10 @@ MAPPINGS: dict[str, str] = {
 
 def mapping_for(collection: str) -> Mapping:
     return importlib.import_module(MAPPINGS[collection]).mapping()
+
+
+def settings_for(collection: str) -> dict:
+    """Extra index settings a collection's module asks for (`settings()`), e.g. a higher
+    max_terms_count for articles, whose scope filters are large terms lookups."""
+    module = importlib.import_module(MAPPINGS[collection])
+    return module.settings() if hasattr(module, "settings") else {}

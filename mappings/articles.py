@@ -55,6 +55,11 @@ KEYWORDS = (
 MAX_TERMS_COUNT = 262_144
 
 
+def settings() -> dict:
+    """Index settings every new version of the collection gets (see mappings.settings_for)."""
+    return {"max_terms_count": MAX_TERMS_COUNT}
+
+
 def mapping() -> Mapping:
     m = Mapping()
     m.meta("dynamic", "strict")

@@ -89,7 +89,7 @@ def test_a_serial_record_puts_its_journal_s_articles_in_the_library_s_scopes(
                                                                PAIR_E_ISSN, "PKU"))], library="PKU")
     assert load.indexed == 1 and load.rejected == 0
     report = rebuild_journal_scopes(services)
-    assert report.libraries == 1 and report.holdings == 1 and report.providers == {"catalog_serials": 1}
+    assert report.libraries == 1 and report.holdings == 1 and report.providers == {"catalog_serials": 1, "knowledge_base": 0}
     assert report.scopes == len(all_scope_keys(registry)) == report.written
     pair = ["10.5555/yidu.pair.0001"]
     for level in ("library", "city", "province", "domain"):

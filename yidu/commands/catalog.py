@@ -55,6 +55,7 @@ def cmd_load(args, settings) -> int:
     finally:
         services.close()
     _print_summary(summary, args.json)
+    _refresh_scopes(settings)
     for problem in summary.unreadable_files:
         print(f"yidu: error: {problem}", file=sys.stderr)
     return 1 if summary.unreadable_files else 0
@@ -67,6 +68,7 @@ def cmd_remove(args, settings) -> int:
     finally:
         services.close()
     _print_summary(summary, args.json)
+    _refresh_scopes(settings)
     return 0
 
 
@@ -82,3 +84,10 @@ def cmd_reindex(args, settings) -> int:
         print(f"reindexed {args.collection}: {result['documents']} documents in {result['new']} "
               f"(was {result['old']}), {result['seconds']} s")
     return 0
+
+
+def _refresh_scopes(settings) -> None:
+    """Serial records carry journal holdings: articles' scopes follow the catalogue."""
+    from indexer.journal_scopes import refresh
+
+    refresh(settings)

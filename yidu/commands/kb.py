@@ -125,6 +125,7 @@ def cmd_load_kbart(args, settings) -> int:
     finally:
         kb.close()
     _print_report(report, args.json)
+    _refresh_scopes(settings)
     return 0
 
 
@@ -136,6 +137,7 @@ def cmd_subscribe(args, settings) -> int:
         kb.close()
     print(f"{result['library']} subscribes to {result['package']} from {result['from'] or 'the start'} "
           f"until {result['until'] or 'further notice'}")
+    _refresh_scopes(settings)
     return 0
 
 
@@ -146,6 +148,7 @@ def cmd_unsubscribe(args, settings) -> int:
     finally:
         kb.close()
     print(f"{args.library} no longer subscribes to {args.package}")
+    _refresh_scopes(settings)
     return 0
 
 
@@ -163,6 +166,7 @@ def cmd_holdings_load(args, settings) -> int:
     finally:
         kb.close()
     _print_report(report, args.json)
+    _refresh_scopes(settings)
     return 0
 
 
@@ -176,6 +180,7 @@ def cmd_holdings_from_catalog(args, settings) -> int:
     finally:
         kb.close()
     _print_report(report, args.json)
+    _refresh_scopes(settings)
     return 0
 
 
@@ -250,3 +255,10 @@ def cmd_resolve(args, settings) -> int:
     for e in (data.get("debug") or {}).get("excluded", []):
         print(f"  excluded {e['type']}: {e['reason']}")
     return 0
+
+
+def _refresh_scopes(settings) -> None:
+    """Articles are scoped through the journals libraries can reach: holdings changed, so do the scopes."""
+    from indexer.journal_scopes import refresh
+
+    refresh(settings)
