@@ -15,22 +15,34 @@ import psutil
 
 
 class RssSampler:
-    """The peak resident set size of this process during a block, sampled in a background thread
-    (ru_maxrss only ever grows over the process lifetime, so it cannot compare phases)."""
+    """The peak resident set size of this process and its workers during a block, sampled in a
+    background thread (ru_maxrss only ever grows over the process lifetime, so it cannot compare
+    phases, and it does not see the workers)."""
 
-    def __init__(self, interval: float = 0.05):
+    def __init__(self, interval: float = 0.25):
         self.interval = interval
         self.peak = 0
         self._stop = threading.Event()
         self._proc = psutil.Process(os.getpid())
 
+    def _total(self) -> int:
+        """This process and its worker processes together: proportional set sizes, since forked workers
+        share their parent's pages until they write them (plain RSS would count those twice)."""
+        total = 0
+        for proc in [self._proc, *self._proc.children(recursive=True)]:
+            try:
+                total += proc.memory_full_info().pss
+            except psutil.Error:
+                pass
+        return total
+
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak = max(self.peak, self._proc.memory_info().rss)
+            self.peak = max(self.peak, self._total())
             self._stop.wait(self.interval)
 
     def __enter__(self) -> "RssSampler":
-        self.peak = self._proc.memory_info().rss
+        self.peak = self._total()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
         return self

@@ -215,7 +215,7 @@ class UnionBuilder:
             values = [v for v in _family_values(doc, name) if v]
             if not values:
                 continue
-            analyses = [textzh.analyze(v) for v in values]
+            analyses = [textzh.analyze(v, pinyin=family.pinyin) for v in values]
             doc[f"{name}_t"] = [a.folded for a in analyses]
             doc[f"{name}_s"] = [a.seg for a in analyses]
             if family.pinyin:

@@ -38,12 +38,22 @@ def _analyze(s: str) -> Analysis:
 _cached = lru_cache(maxsize=CACHE_SIZE)(_analyze)
 
 
-def analyze(s: str) -> Analysis:
+def analyze(s: str, *, pinyin: bool = True) -> Analysis:
     """fold/seg/py/pyi of s. Cached (LRU, CACHE_SIZE entries) for strings up to CACHE_MAX_LEN
-    characters: a repeated string returns the very same Analysis object."""
+    characters: a repeated string returns the very same Analysis object. `pinyin=False` leaves py
+    and pyi empty for text nobody searches by pinyin (abstracts, contents notes): romanisation is
+    the dearest step."""
     if len(s) <= CACHE_MAX_LEN:
-        return _cached(s)
-    return _analyze(s)
+        return _cached(s) if pinyin else _cached_plain(s)
+    return _analyze(s) if pinyin else _analyze_plain(s)
+
+
+def _analyze_plain(s: str) -> Analysis:
+    folded = folding.fold(s)
+    return Analysis(folded, " ".join(segmentation.index_tokens(segmentation.words(folded))), "", "")
+
+
+_cached_plain = lru_cache(maxsize=CACHE_SIZE // 4)(_analyze_plain)
 
 
 def cache_info():
@@ -53,6 +63,7 @@ def cache_info():
 
 def cache_clear() -> None:
     _cached.cache_clear()
+    _cached_plain.cache_clear()
 
 
 def warm_up() -> None:
