@@ -18,6 +18,9 @@ corpus of disk at the peak); memory stays constant.
 Modules: `vocab` (word lists, CLC table in data/clc.tsv), `identifiers` (ISBN/ISSN), `editions` (the
 abstract edition), `profiles` (how each library catalogues), `holdings` (copies, call numbers, variants),
 `cnmarc` / `marc21` (record writers), `iso2709` (encoder), `generate` (holdings plan and streaming driver).
+The demo's other collections: `articles` (journals and their tables of contents, as TOC CSV and
+Crossref JSON), `theses` (member universities' theses and a small OAI-PMH repository serving them),
+`kb` (KBART packages, subscriptions and print holdings for the link resolver).
 """
 from yidu.corpus.editions import Edition, Name, Subject, edition
 from yidu.corpus.generate import (
