@@ -41,14 +41,16 @@ test: install-test browser
 	$(BIN)/yidu es install
 	$(BIN)/python -m pytest
 
-# Headless Chromium for the browser tests: Debian's package, installed when missing and we may.
+# Headless Chromium for the browser tests, with a CJK font so the screenshots show Chinese text:
+# Debian's packages, installed when missing and we may (root with apt-get, as in CI).
+BROWSER_PKGS = chromium fonts-wqy-microhei
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list :lang=zh 2>/dev/null | grep -q .; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "installing Debian chromium for the browser tests"; \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-	      || echo "could not install chromium: the browser tests will skip"; \
-	  else echo "chromium not found: the browser tests will skip"; fi; }
+	    echo "installing $(BROWSER_PKGS) for the browser tests"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BROWSER_PKGS) >/dev/null) \
+	      || echo "could not install $(BROWSER_PKGS): the browser tests may skip"; \
+	  else echo "chromium or a CJK font is missing: the browser tests may skip or show boxes for Chinese"; fi; fi
 
 stop:
 	$(BIN)/yidu es stop

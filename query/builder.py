@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from query.collections import Target
 from query.request import SearchRequest
 from yidu.libraries import Registry
 
@@ -17,11 +18,20 @@ Step = Callable[[Body, "State"], Body]
 
 @dataclass
 class State:
-    """What steps know besides the body: the request, the registry, and notes for the response."""
+    """What steps know besides the body: the request, the registry, the collections searched, and notes
+    (the parse tree, identifiers found...) that later steps and the response shaping read."""
 
     request: SearchRequest
     registry: Registry
     notes: dict[str, Any] = field(default_factory=dict)
+    target: Target = field(default_factory=lambda: Target("yidu"))
+
+    def __post_init__(self) -> None:
+        self.target = self.target.narrowed(self.request.collections)  # the collections this search spans
+
+    @property
+    def library(self) -> str | None:
+        return self.request.library
 
 
 class SearchBuilder:

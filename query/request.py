@@ -6,9 +6,14 @@ from dataclasses import dataclass, field
 from query.errors import QueryError
 
 SCOPE_LEVELS = ("library", "city", "province", "domain", "nation")
+SORTS = ("relevance", "newest", "oldest", "title")
+COLLECTIONS = ("catalog", "articles", "theses")
+FACETS = ("type", "year", "language", "clc_top", "clc2", "subject", "holding_library", "province", "journal", "degree")
 MAX_QUERY_LENGTH = 500
 MAX_PAGE_SIZE = 100
 MAX_DEPTH = 1000  # plain paging stops here; deeper goes through export (search_after)
+MAX_FILTER_VALUES = 20  # selected values per facet
+MAX_VALUE_LENGTH = 200
 
 
 @dataclass(frozen=True)
@@ -18,7 +23,10 @@ class SearchRequest:
     scope: str | None = None  # None: library when a library is known, else nation
     page: int = 1
     size: int = 10
-    filters: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    filters: dict[str, tuple[str, ...]] = field(default_factory=dict)  # facet -> selected values (OR)
+    sort: str = "relevance"
+    collections: tuple[str, ...] | None = None  # None: every collection that exists
+    widen: bool = True  # an empty scope widens to the next level with hits
 
     def __post_init__(self) -> None:
         if len(self.q) > MAX_QUERY_LENGTH:
@@ -32,7 +40,25 @@ class SearchRequest:
         if self.page < 1 or self.page * self.size > MAX_DEPTH:
             raise QueryError(f"page must be at least 1 and page x size at most {MAX_DEPTH}; "
                              "use the export API for deeper result sets")
+        if self.sort not in SORTS:
+            raise QueryError(f"unknown sort {self.sort!r}; use one of {', '.join(SORTS)}")
+        if self.collections is not None:
+            unknown = [c for c in self.collections if c not in COLLECTIONS]
+            if unknown or not self.collections:
+                raise QueryError(f"unknown collection {', '.join(unknown) or '(none)'}; use {', '.join(COLLECTIONS)}")
+        for name, values in self.filters.items():
+            if name not in FACETS:
+                raise QueryError(f"unknown facet {name!r}; use one of {', '.join(FACETS)}")
+            if len(values) > MAX_FILTER_VALUES:
+                raise QueryError(f"at most {MAX_FILTER_VALUES} values of facet {name!r}")
+            if any(not v or len(v) > MAX_VALUE_LENGTH for v in values):
+                raise QueryError(f"facet {name!r} values must be 1 to {MAX_VALUE_LENGTH} characters")
 
     @property
     def effective_scope(self) -> str:
         return self.scope or ("library" if self.library else "nation")
+
+    def with_scope(self, scope: str) -> "SearchRequest":
+        from dataclasses import replace
+
+        return replace(self, scope=scope, widen=False)

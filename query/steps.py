@@ -1,96 +1,123 @@
 """The steps of the default search chain. Each is small, named, and returns the body it was given,
-extended. Raw user text only ever reaches `match`/`term`-family queries, never `query_string`."""
+extended. Raw user text only ever reaches `match`/`term`-family queries (through query.parse and
+query.relevance), never `query_string`.
+
+Order matters: parse -> identifiers -> text_query builds `query`; holdings_boost and recency wrap it;
+scope_filter and facet_filters build `post_filter`; scope_counts and facet_counts the aggregations.
+"""
 from __future__ import annotations
 
 from typing import Any
 
+from query import ranking, relevance, scopes
 from query.builder import Body, SearchBuilder, State
-from yidu import identifiers, textzh
+from query.facets import FACETS, selections
+from query.parse import Ident, Parsed, lift_identifiers, parse
 
-# Field weights: title > names > subjects > the rest (contents, summary).
-WORD_FIELDS = {"title_s": 6.0, "other_titles_s": 3.0, "authors_s": 4.0, "subjects_s": 2.0,
-               "series_s": 1.0, "publisher_s": 1.0, "summary_s": 0.5, "contents_s": 0.5}
-PHRASE_FIELDS = {"title_t": 5.0, "other_titles_t": 2.5, "authors_t": 4.0, "subjects_t": 1.5}
-PINYIN_FIELDS = {"title_py": 3.0, "authors_py": 3.0, "other_titles_py": 1.5}
-INITIALS_FIELDS = {"title_pyi": 3.0, "authors_pyi": 3.0}
-HIT_FIELDS = ["type", "title", "subtitle", "authors", "year", "isbn", "issn", "publisher", "edition",
-              "source_ids", "holdings", "holding_libraries", "language", "clc"]
+HIT_FIELDS = ["collection", "type", "title", "subtitle", "authors", "year", "isbn", "issn", "issn_l", "doi",
+              "publisher", "edition", "source_ids", "holdings", "holding_libraries", "holding_count", "language",
+              "clc", "journal", "volume", "issue", "pages", "date", "degree", "degree_name", "institution",
+              "institution_name", "fulltext_url", "advisors"]
+SORTS = {
+    "relevance": ["_score", {"year": {"order": "desc", "missing": "_last"}}],
+    "newest": [{"year": {"order": "desc", "missing": "_last"}}, "_score"],
+    "oldest": [{"year": {"order": "asc", "missing": "_last"}}, "_score"],
+    "title": [{"title_sort": {"order": "asc", "missing": "_last"}}, "_score"],
+}
 
 
-def _bool(body: Body) -> dict[str, Any]:
-    return body.setdefault("query", {}).setdefault("bool", {})
+def _and(clauses: list[dict]) -> dict:
+    clauses = [c for c in clauses if c is not None]
+    if not clauses:
+        return {"match_all": {}}
+    return clauses[0] if len(clauses) == 1 else {"bool": {"filter": clauses}}
+
+
+def parsed(state: State) -> Parsed:
+    if "parsed" not in state.notes:
+        state.notes["parsed"] = parse(state.request.q)
+    return state.notes["parsed"]
+
+
+# --- the query ------------------------------------------------------------------------------------------
+def parse_query(body: Body, state: State) -> Body:
+    """Our parser (query.parse): a tree of text runs, phrases, fields and operators; warnings for the echo."""
+    state.notes["parsed"] = parse(state.request.q)
+    return body
+
+
+def identifiers(body: Body, state: State) -> Body:
+    """An ISBN, ISSN or DOI anywhere in a text run becomes an exact, top-ranked alternative to the run."""
+    p = parsed(state)
+    p.tree = lift_identifiers(p.tree)
+    found = [leaf for leaf in p.leaves() if isinstance(leaf, Ident) and leaf.kind in ("isbn", "issn", "doi")]
+    if found:
+        state.notes["identifiers"] = {leaf.kind: leaf.value for leaf in found}
+    return body
 
 
 def text_query(body: Body, state: State) -> Body:
-    """Segmented words, character phrases, and pinyin: any of them can match, the best ones score."""
-    q = state.request.q.strip()
-    if not q:
-        _bool(body).setdefault("must", []).append({"match_all": {}})
-        return body
-    folded = textzh.fold(q)
-    words = " ".join(textzh.segment(q))
-    should: list[dict] = []
-    if words:
-        should += [{"match": {f: {"query": words, "operator": "and", "boost": b}}} for f, b in WORD_FIELDS.items()]
-        should.append({"multi_match": {"query": words, "type": "cross_fields", "operator": "and",
-                                       "analyzer": "whitespace", "boost": 1.0,
-                                       "fields": [f"{f}^{b}" for f, b in WORD_FIELDS.items()]}})
-    if folded:
-        should += [{"match_phrase": {f: {"query": folded, "slop": 2, "boost": b}}} for f, b in PHRASE_FIELDS.items()]
-        # Every character somewhere in the title: finds what segmentation cannot (odd spacing, rare names).
-        should.append({"match": {"title_t": {"query": folded, "operator": "and", "boost": 0.5}}})
-    syllables = textzh.split_pinyin(q)
-    if syllables:
-        phrase = " ".join(syllables)
-        should += [{"match_phrase": {f: {"query": phrase, "boost": b}}} for f, b in PINYIN_FIELDS.items()]
-    if textzh.looks_like_initials(q):
-        initials = q.lower().replace(" ", "")
-        should += [{"term": {f: {"value": initials, "boost": b}}} for f, b in INITIALS_FIELDS.items()]
-        should.append({"prefix": {"title_pyi": {"value": initials, "boost": 1.0}}})
-    state.notes["analysis"] = {"folded": folded, "words": words, "pinyin": syllables}
-    _bool(body).setdefault("must", []).append({"bool": {"should": should, "minimum_should_match": 1}})
+    body["query"] = relevance.compile_tree(parsed(state).tree)
     return body
 
 
-def identifier_boost(body: Body, state: State) -> Body:
-    """An ISBN or ISSN anywhere in the query matches exactly and ranks first; a query that is only
-    an identifier also matches records whose text does not contain it."""
-    q = state.request.q
-    found = []
-    isbn = identifiers.isbn13(q)
-    if isbn:
-        found.append({"term": {"isbn": {"value": isbn, "boost": 100.0}}})
-    issn = identifiers.issn(q)
-    if issn:
-        found.append({"term": {"issn": {"value": issn, "boost": 100.0}}})
-    if not found:
-        return body
-    state.notes["identifiers"] = {"isbn": isbn, "issn": issn}
-    clauses = _bool(body)
-    text = clauses.pop("must", [])
-    clauses["must"] = [{"bool": {"should": [*text, *found], "minimum_should_match": 1}}]
+def holdings_boost(body: Body, state: State) -> Body:
+    """Held by the reader's library > its city > province > shared domain > elsewhere: a multiplier."""
+    if state.library and state.request.sort == "relevance":
+        body["query"] = ranking.holdings_boost(body.get("query", {"match_all": {}}), state)
     return body
 
 
-def _scope_filter(state: State, level: str) -> dict:
-    members = state.registry.scope_members(level, state.request.library) if state.request.library else None
-    if members is None:
-        return {"match_all": {}}
-    return {"terms": {"holding_libraries": list(members)}}
+def recency(body: Body, state: State) -> Body:
+    if state.request.sort == "relevance":
+        body["query"] = ranking.recency(body.get("query", {"match_all": {}}), state)
+    return body
 
 
+# --- what is shown and what is counted -----------------------------------------------------------------
 def scope_filter(body: Body, state: State) -> Body:
     """The chosen scope narrows the hits (post_filter), not the scope counts."""
-    level = state.request.effective_scope
-    if level != "nation":
-        body["post_filter"] = _scope_filter(state, level)
+    flt = scopes.scope_filter(state, state.request.effective_scope)
+    if flt is not None:
+        body["post_filter"] = flt
+    return body
+
+
+def facet_filters(body: Body, state: State) -> Body:
+    """Selected facet values narrow the hits too (post_filter), so facet counts can ignore them."""
+    chosen = list(selections(state).values())
+    if chosen:
+        current = [body["post_filter"]] if "post_filter" in body else []
+        body["post_filter"] = _and(current + chosen)
     return body
 
 
 def scope_counts(body: Body, state: State) -> Body:
-    """Counts for every scope level in the same round trip."""
-    levels = state.registry.SCOPE_LEVELS if state.request.library else ("nation",)
-    body.setdefault("aggs", {})["scopes"] = {"filters": {"filters": {lv: _scope_filter(state, lv) for lv in levels}}}
+    """Counts for every scope level in the same round trip, each with the selected facets applied."""
+    chosen = list(selections(state).values())
+    filters = {level: _and([scopes.scope_filter(state, level), *chosen]) for level in scopes.levels(state)}
+    body.setdefault("aggs", {})["scopes"] = {"filters": {"filters": filters}}
+    return body
+
+
+def facet_counts(body: Body, state: State) -> Body:
+    """Each facet counts under the chosen scope and every OTHER facet's selection (multi-select counts)."""
+    scope = scopes.scope_filter(state, state.request.effective_scope)
+    chosen = selections(state)
+    aggs = body.setdefault("aggs", {})
+    shared: dict[str, Any] = {}
+    for name, facet in FACETS.items():
+        if name in chosen:
+            others = [flt for other, flt in chosen.items() if other != name]
+            aggs[f"facet_{name}"] = {"filter": _and([scope, *others]), "aggs": facet.aggs(state)}
+        else:
+            shared.update(facet.aggs(state))
+    aggs["facets"] = {"filter": _and([scope, *chosen.values()]), "aggs": shared}
+    return body
+
+
+def sort(body: Body, state: State) -> Body:
+    body["sort"] = SORTS[state.request.sort]
     return body
 
 
@@ -106,10 +133,16 @@ def hit_fields(body: Body, state: State) -> Body:
 
 
 DEFAULT = SearchBuilder([
+    ("parse_query", parse_query),
+    ("identifiers", identifiers),
     ("text_query", text_query),
-    ("identifier_boost", identifier_boost),
+    ("holdings_boost", holdings_boost),
+    ("recency", recency),
     ("scope_filter", scope_filter),
+    ("facet_filters", facet_filters),
     ("scope_counts", scope_counts),
+    ("facet_counts", facet_counts),
+    ("sort", sort),
     ("paging", paging),
     ("hit_fields", hit_fields),
 ])

@@ -82,6 +82,7 @@ class Settings:
     es: EsSettings = field(default_factory=EsSettings)
     index: IndexSettings = field(default_factory=IndexSettings)
     libraries_file: Path | None = None  # None: the registry in the state folder, else the shipped demo set
+    trusted_proxies: tuple[str, ...] = ()  # CIDRs of reverse proxies whose X-Forwarded-For is believed
 
     @property
     def es_home(self) -> Path:
@@ -127,7 +128,20 @@ class Settings:
             es=es,
             index=index,
             libraries_file=Path(libraries) if libraries else None,
+            trusted_proxies=_networks(env, "YIDU_TRUSTED_PROXIES"),
         )
+
+
+def _networks(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    import ipaddress
+
+    out = tuple(p.strip() for p in env.get(name, "").split(",") if p.strip())
+    for value in out:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            raise ConfigError(f"{name}: {value!r} is not an IP address or CIDR range") from None
+    return out
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:

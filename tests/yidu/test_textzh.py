@@ -415,3 +415,14 @@ def test_dictionaries_load_lazily_and_warm_up_loads_them():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "shen cong wen"
+
+
+def test_pinyin_readings_offer_every_fewest_split_preferred_first():
+    from yidu.textzh import pinyin_readings
+
+    assert pinyin_readings("xinan") == [["xin", "an"], ["xi", "nan"]]
+    assert pinyin_readings("fangan")[0] == split_pinyin("fangan")
+    assert pinyin_readings("zhongguo fazhan") == [["zhong", "guo", "fa", "zhan"]]
+    assert pinyin_readings("xinan xinan", limit=3) == [["xin", "an", "xin", "an"], ["xin", "an", "xi", "nan"],
+                                                       ["xi", "nan", "xin", "an"]]
+    assert pinyin_readings("hello") == [] and pinyin_readings("") == []

@@ -9,7 +9,7 @@ everything beyond the core analyzers happens here, and both sides must call thes
 * ``segment(s, for_index=False)``: words of fold(s) by jieba (rjieba) for Han text and a Unicode
   word regex for the rest; ``for_index=True`` adds sub-words of long words. (``segmentation``)
 * ``pinyin(s)``, ``initials(s)``: toneless syllables (ü as v) and their initials. (``romanize``)
-* ``split_pinyin(s)``, ``looks_like_initials(s)``: reading a user's pinyin input. (``syllables``)
+* ``split_pinyin(s)``, ``pinyin_readings(s)``, ``looks_like_initials(s)``: reading a user's pinyin input. (``syllables``)
 * ``analyze(s)``: folded/seg/py/pyi at once, LRU-cached. (``analysis``)
 * ``has_cjk(s)``, ``warm_up()``.
 
@@ -28,7 +28,7 @@ from .analysis import Analysis, analyze, cache_clear, cache_info, warm_up
 from .folding import fold, has_cjk
 from .romanize import initials, pinyin
 from .segmentation import segment
-from .syllables import SYLLABLES, looks_like_initials, split_pinyin
+from .syllables import SYLLABLES, looks_like_initials, pinyin_readings, split_pinyin
 
 __all__ = [
     "Analysis",
@@ -43,5 +43,6 @@ __all__ = [
     "pinyin",
     "segment",
     "split_pinyin",
+    "pinyin_readings",
     "warm_up",
 ]

@@ -103,6 +103,54 @@ def split_pinyin(s: str) -> list[str] | None:
     return out or None
 
 
+@lru_cache(maxsize=4096)
+def _all_fewest(chunk: str, limit: int) -> tuple[tuple[str, ...], ...]:
+    """Every fewest-syllables cover of chunk (up to limit), the preferred one of _split_chunk first."""
+    n = len(chunk)
+    # fewest[i] = syllable count of the best cover of chunk[i:], or None
+    fewest: list[int | None] = [None] * (n + 1)
+    fewest[n] = 0
+    for i in range(n - 1, -1, -1):
+        counts = [fewest[j] + 1 for j in range(i + 1, min(n, i + _MAX) + 1)
+                  if chunk[i:j] in _ACCEPT and fewest[j] is not None]
+        fewest[i] = min(counts) if counts else None
+    if fewest[0] is None:
+        return ()
+    out: list[tuple[str, ...]] = []
+
+    def walk(i: int, acc: tuple[str, ...]) -> None:
+        if len(out) >= limit:
+            return
+        if i == n:
+            out.append(acc)
+            return
+        for j in range(min(n, i + _MAX), i, -1):  # longer syllables first, as _split_chunk
+            syl = _ACCEPT.get(chunk[i:j])
+            if syl is not None and fewest[j] is not None and fewest[j] + 1 == fewest[i]:
+                walk(j, acc + (syl,))
+
+    walk(0, ())
+    return tuple(out)
+
+
+def pinyin_readings(s: str, limit: int = 4) -> list[list[str]]:
+    """The readings of an unspaced pinyin input that split_pinyin() would choose between: every
+    fewest-syllables split (xinan -> xin an, xi nan), the preferred first, at most `limit`.
+    A search ORs them so the index, not a guess, settles the ambiguity. [] when s is not pinyin."""
+    s = _normalize(s)
+    readings: list[list[str]] = [[]]
+    for chunk in _SEPARATORS.split(s):
+        if not chunk:
+            continue
+        if not _LETTERS.fullmatch(chunk):
+            return []
+        options = _all_fewest(chunk, limit)
+        if not options:
+            return []
+        readings = [r + list(o) for r in readings for o in options][:limit]
+    return readings if readings != [[]] else []
+
+
 _INITIALS = re.compile(r"[a-z0-9]{2,16}")
 
 
