@@ -163,12 +163,14 @@ def create_app(services: Services, *, client: AsyncElasticsearch | None = None,
 
 def create_service_app(services: Services, **options) -> Starlette:
     """The app `yidu serve` runs: search site and API, plus the link resolver (/openurl, /api/v1/resolve),
-    the knowledge-base API and every hit's availability for the reader's library."""
-    from api import kb as kb_api, resolver as resolver_api
+    the knowledge-base API, the enrichment API and covers, and every hit's availability for the reader's
+    library."""
+    from api import enrichment, kb as kb_api, resolver as resolver_api
     from linkresolver.availability import enricher
     from linkresolver.wiring import knowledge_base
 
     extra = [*resolver_api.routes(services), *kb_api.routes(services), *options.pop("routes", ())]
+    extra += enrichment.routes(services)  # the OPACs' enrichment API and covers (API keys: api.gate)
     enrichers = [enricher(knowledge_base(services), registry=services.registry), *options.pop("hit_enrichers", ())]
     return create_app(services, routes=extra, hit_enrichers=enrichers, **options)
 

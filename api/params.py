@@ -12,6 +12,7 @@ from query.export import MAX_EXPORT
 from query.request import (
     COLLECTIONS, FACETS, MAX_PAGE_SIZE, MAX_QUERY_LENGTH, SCOPE_LEVELS, SORTS, SearchRequest,
 )
+from yidu import identifiers
 
 LIBRARY_RE = re.compile(r"[A-Z0-9-]{2,16}")
 MAX_PARAM_LENGTH = 1000
@@ -137,3 +138,22 @@ def search_request(params: Mapping, *, library: str | None = None, size: int | N
             collections=value(params, COLLECTION) or None)
     except QueryError as exc:
         raise BadRequest(exc.message) from None
+
+
+_ISBN_PATH = re.compile(r"[0-9Xx][0-9Xx -]{8,20}")
+
+
+def isbn(value: str) -> str:
+    """The ISBN-13 of an ISBN-10 or -13 given in a path (hyphens and spaces allowed), else BadRequest."""
+    found = identifiers.isbn13(value) if _ISBN_PATH.fullmatch(value or "") else None
+    if found is None:
+        raise BadRequest(f"{(value or '')[:40]!r} is not a valid ISBN-10 or ISBN-13 (digits, check digit)")
+    return found
+
+
+def issn(value: str) -> str:
+    """The hyphenated ISSN given in a path ("0028-0836" or "00280836"), else BadRequest."""
+    found = identifiers.issn(value) if re.fullmatch(r"\d{4}-?\d{3}[\dXx]", value or "") else None
+    if found is None:
+        raise BadRequest(f"{(value or '')[:40]!r} is not a valid ISSN (NNNN-NNNC with its check digit)")
+    return found

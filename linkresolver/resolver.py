@@ -396,7 +396,8 @@ class _Run:
             return
         sources = {code: "holds it in print" for code in printed}
         candidates = set(printed) | (ebook_holders if service == "delivery" else set())
-        self.offer_suppliers(service, candidates, set(), lambda code: sources.get(code, "holds the e-book"))
+        self.offer_suppliers(service, candidates, set(), lambda code: sources.get(code) or (
+            "holds the e-book" if code in ebook_holders else "partner service"))
         if best < FULL and ebook_holders:
             self.ebook_lending(ebook_holders)
 
@@ -442,7 +443,8 @@ class _Run:
             reason = (f"{members} member librar{'y' if members == 1 else 'ies'} can supply {what}; the dispatch center "
                       f"asks {first['name'] or first['code']} first ({r.policy.name} policy)")
         else:
-            reason = f"no member library holds it; partner service {first['name'] or first['code']} can supply {what}"
+            reason = (f"no other member library can supply it; partner service {first['name'] or first['code']} "
+                      f"can supply {what}")
         self.options.append(Option(service, reason, self.dispatch_link(service, first["code"]),
                                    certain=first["certain"], suppliers=suppliers,
                                    cost=self.cost(r.suppliers.get(first["code"]), service)))

@@ -261,3 +261,29 @@ def test_embed_without_javascript_plain_form(page, site, foreign):
     assert results.url.startswith(site.url + "/search?")
     assert results.locator("a.scope.active").get_attribute("data-scope") == "library"
     assert results.locator("li.hit h2.title").first.inner_text() == "量子计算导论"
+
+
+@pytest.fixture(scope="module")
+def served_site(corpus, registry, es_client):
+    """The app `yidu serve` runs: with the link resolver and the real availability of every hit."""
+    from api.app import create_service_app
+    from yidu.services import Services
+
+    services = Services(corpus.settings, client=es_client, registry=registry, progress=False)
+    with Served(create_service_app(services)) as served:
+        yield served
+
+
+def test_results_show_each_hits_availability_and_open_the_resolver_menu(page, served_site, artifacts):
+    page.goto(f"{served_site.url}/search?q={quote('镜花缘')}&library=PKU")
+    hits = page.locator("li.hit")
+    assert hits.count() > 0
+    for i in range(hits.count()):  # one summary per hit, each linking to the menu for the reader's library
+        href = hits.nth(i).locator(".availability a").first.get_attribute("href")
+        assert href.startswith("/openurl?") and "library=PKU" in href
+    hits.first.locator(".availability a").first.click()
+    page.wait_for_url(re.compile(r"/openurl\?"))
+    options = page.locator("section.option")
+    assert options.count() >= 1 and page.locator("section.option#librarian").count() == 1  # the last resort
+    assert not page.errors
+    page.screenshot(path=str(artifacts / "resolver-menu-from-results.png"), full_page=True)

@@ -254,7 +254,7 @@ def test_partners_are_the_fallback_when_no_member_holds_it(resolver):
     result = resolve(resolver, "rft.issn=1050-124X&rft.jtitle=Nowhere+Journal&rft.date=2001&rft.atitle=x", "PKU")
     delivery = option(result, "delivery")
     assert delivery is not None and all(s["channel"] == "partner" for s in delivery.suppliers)
-    assert "no member library holds it" in delivery.reason
+    assert "no other member library can supply it" in delivery.reason
 
 
 # --- pay per view and the librarian ----------------------------------------------------------------------------
