@@ -22,6 +22,7 @@ class RssSampler:
     def __init__(self, interval: float = 0.25):
         self.interval = interval
         self.peak = 0
+        self.start = 0  # at entry: what the process held before the measured block
         self._stop = threading.Event()
         self._proc = psutil.Process(os.getpid())
 
@@ -42,7 +43,7 @@ class RssSampler:
             self._stop.wait(self.interval)
 
     def __enter__(self) -> "RssSampler":
-        self.peak = self._total()
+        self.peak = self.start = self._total()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
         return self
@@ -54,6 +55,10 @@ class RssSampler:
     @property
     def peak_mb(self) -> float:
         return round(self.peak / 2**20, 1)
+
+    @property
+    def start_mb(self) -> float:
+        return round(self.start / 2**20, 1)
 
 
 @dataclass

@@ -122,6 +122,9 @@ def run_one(services: Services, records: int, libraries: int, seed: int, *, keep
             "ceiling_docs_per_s": round(ceiling_docs / ceil.seconds),
             "ratio": round(ceil.seconds / pipe.seconds, 3),
             "peak_rss_mb": rss.peak_mb,
+            # what this process held when the pipeline started: with several sizes in one run, the
+            # later ones start with what the earlier left (~180 MB), so compare peak - start too
+            "start_rss_mb": rss.start_mb,
             "refused": stats.failed + ceiling_stats.failed,
             "ceiling_documents": ceiling_docs,
         }

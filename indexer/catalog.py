@@ -37,6 +37,7 @@ from indexer.parallel import WorkerPool, default_workers
 from indexer.store import Member, RecordStore
 from indexer.tuning import bulk_mode
 from indexer.union import UnionBuilder, components, merge_keys
+from yidu import textzh
 from yidu.config import Settings
 
 COLLECTION = "catalog"
@@ -188,7 +189,13 @@ class CatalogPipeline:
         with self._locked():
             self.indices.ensure(COLLECTION)
             self._read(runs)
+            libraries = [job.library for job in jobs]
             for run in runs.values():
+                if run.fresh and libraries.count(run.job.library) == 1:
+                    # The library had no records before this load and no other job of it ran: every
+                    # record it has is of this generation, so the look-up (a pass over all of the
+                    # library's rows, whose cost grows with the store) could only find nothing.
+                    continue
                 if not run.job.incremental and not run.summary.unreadable_files:
                     self.store.begin()
                     run.summary.removed = self.store.remove_stale(run.job.library, run.gen)
@@ -276,6 +283,10 @@ class CatalogPipeline:
         store = self.store
         _CONTEXT["builder"] = self.builder
         workers = self.workers if total >= PARALLEL_GROUPS else 1
+        if workers > 1:
+            # Load the jieba dictionary, OpenCC and the pinyin tables once, here, before the workers
+            # fork: they then share these pages instead of each loading a private copy (~85 MB each).
+            textzh.warm_up()
         with self._bar("indexing", "union records", total=total) as bar:
             only_dirty = dirty_only
             for _ in range(4):  # later passes pick up the groups that splitting created

@@ -17,6 +17,7 @@ exception is re-raised in the parent with the worker's traceback.
 """
 from __future__ import annotations
 
+import gc
 import multiprocessing as mp
 import os
 import threading
@@ -59,11 +60,21 @@ class WorkerPool:
         self.in_flight = in_flight or self.workers * 2
         ctx = mp.get_context("fork")
         self._tasks = ctx.Queue()
-        self._results = ctx.Queue(maxsize=self.in_flight * 64)
+        # A task may stream many results (a whole file's batches), and a worker's put() only blocks on
+        # this bound: it is what stops workers from running ahead of a slower parent. At 64 per task
+        # they could hold ~100k mapped records (hundreds of MB) unsent; 4 per task is still ample slack.
+        self._results = ctx.Queue(maxsize=self.in_flight * 4)
         self._procs = [ctx.Process(target=_serve, args=(fn, self._tasks, self._results, os.getpid()), daemon=True)
                        for _ in range(self.workers)]
-        for p in self._procs:
-            p.start()
+        # Freeze the parent's objects while forking: the workers' garbage collector then never walks
+        # (and so never writes, copying on write) the pages they inherit - the mapper's and builder's
+        # tables, the ES client, the services. Without it each worker ends up with a private copy.
+        gc.freeze()
+        try:
+            for p in self._procs:
+                p.start()
+        finally:
+            gc.unfreeze()
         self._outstanding = 0
 
     def submit(self, task: Any) -> Iterator[Any]:

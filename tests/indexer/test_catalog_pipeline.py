@@ -147,6 +147,20 @@ def test_deletions_and_incremental_loads_update_in_place(pipeline, searcher, tmp
     assert {h["title"] for h in search(searcher, "volume")["hits"]} == {"Gamma volume"}
 
 
+def test_a_first_load_removes_nothing_and_a_reload_drops_what_it_lacks(pipeline, searcher, tmp_path):
+    pku, thu = tmp_path / "pku.mrc", tmp_path / "thu.mrc"
+    pku.write_bytes(iso2709(book("s1", "Stale test one", "9780000000064"), book("s2", "Stale test two", "9780000000071")))
+    thu.write_bytes(iso2709(book("u1", "Stale test three", "9780000000088")))
+    from indexer.catalog import LoadJob
+
+    first = pipeline.load_many([LoadJob("PKU", (str(pku),)), LoadJob("THU", (str(thu),))])
+    assert [(s.read, s.removed) for s in first] == [(2, 0), (1, 0)]
+    pku.write_bytes(iso2709(book("s2", "Stale test two", "9780000000071")))
+    again = pipeline.load([pku], library="PKU")
+    assert (again.read, again.removed) == (1, 1)
+    assert {h["title"] for h in search(searcher, "stale test")["hits"]} == {"Stale test two", "Stale test three"}
+
+
 def test_broken_records_are_dead_lettered_and_the_rest_goes_in(pipeline, searcher, tmp_path):
     good = iso2709(book("g1", "Good one", "9780000000064"), book("g2", "Good two", "9780000000071"))
     broken = iso2709(book("b1", "Broken", "9780000000088"))
