@@ -2,7 +2,8 @@
 
 Each test gets a fresh state dir under pytest's tmp_path. When the tests run as root that folder is
 private (mode 700), so the node files land in the /var/tmp fallback: that path is exercised too, and
-removed again at teardown. Ports are 9270+/9370+, away from the default node on 9250/9350.
+removed again at teardown. Ports are the first free block from 9270/9370 on, away from the default node on
+9250/9350 (and from any node another checkout runs).
 
 Unpacking is shared: one session-wide `dist_dir` (an `EsNode` option) holds the distribution, so
 each test's state dir does not unpack 100 MB again; Maven's local repository caches the download.
@@ -38,6 +39,24 @@ def dist_dir():
     shutil.rmtree(path, ignore_errors=True)
 
 
+def _free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def free_base(nodes: int = 1) -> int:
+    """A first HTTP port whose `nodes` HTTP and transport ports (+100) are all free: the session's node,
+    or another checkout's, may hold the usual ones."""
+    for base in range(9270, 9900, 10):
+        if all(_free(base + i) and _free(base + 100 + i) for i in range(nodes)):
+            return base
+    raise RuntimeError("no free port block for a test node")
+
+
 @pytest.fixture
 def make_node(tmp_path, dist_dir):
     made: list[EsNode] = []
@@ -71,7 +90,8 @@ def es_processes_under(home: Path) -> list[int]:
 
 
 def test_single_node_lifecycle(make_node, monkeypatch, capsys):
-    node = make_node(9270)
+    port = free_base()
+    node = make_node(port)
     node.install()
     node.start(timeout=180)
     assert node.is_running()
@@ -80,7 +100,7 @@ def test_single_node_lifecycle(make_node, monkeypatch, capsys):
         assert (node.settings.es_home / "location").read_text().strip() == str(node.home)
 
     status = node.status()
-    assert status["running"] and status["url"] == "http://127.0.0.1:9270"
+    assert status["running"] and status["url"] == f"http://127.0.0.1:{port}"
     assert status["health"]["status"] in ("yellow", "green")
     assert [n["alive"] for n in status["nodes"]] == [True]
     assert status["nodes"][0]["pid"] in node.pids()
@@ -92,13 +112,13 @@ def test_single_node_lifecycle(make_node, monkeypatch, capsys):
     assert [h["_id"] for h in hits] == ["1"]
 
     # The same cluster seen as an existing one (ES_URL): status reports it, nothing is managed.
-    remote = EsNode(Settings(state_dir=node.settings.state_dir, es=EsSettings(url="http://127.0.0.1:9270")))
+    remote = EsNode(Settings(state_dir=node.settings.state_dir, es=EsSettings(url=f"http://127.0.0.1:{port}")))
     assert remote.is_running() and remote.status()["health"]["status"] in ("yellow", "green")
 
     # The CLI reports the same node.
     monkeypatch.setenv("YIDU_STATE_DIR", str(node.settings.state_dir))
-    monkeypatch.setenv("YIDU_ES_PORT", "9270")
-    monkeypatch.setenv("YIDU_ES_TRANSPORT_PORT", "9370")
+    monkeypatch.setenv("YIDU_ES_PORT", str(port))
+    monkeypatch.setenv("YIDU_ES_TRANSPORT_PORT", str(port + 100))
     capsys.readouterr()
     assert cli.main(["es", "status", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["running"] is True
@@ -113,13 +133,14 @@ def test_single_node_lifecycle(make_node, monkeypatch, capsys):
 
 @pytest.mark.cluster
 def test_three_node_cluster(make_node):
-    node = make_node(9272, nodes=3, heap="512m")
+    port = free_base(3)
+    node = make_node(port, nodes=3, heap="512m")
     started = time.monotonic()
     node.start(timeout=300)
     print(f"3-node start: {time.monotonic() - started:.0f}s")
     assert node.is_running()
     assert node.status()["health"]["number_of_nodes"] == 3
-    assert [n["http_port"] for n in node.status()["nodes"]] == [9272, 9273, 9274]
+    assert [n["http_port"] for n in node.status()["nodes"]] == [port, port + 1, port + 2]
 
     es = client(node.settings.es)  # es.nodes == 3: the client knows all three
     es.indices.create(index="spread", settings={"number_of_shards": 3, "number_of_replicas": 1})
@@ -127,8 +148,8 @@ def test_three_node_cluster(make_node):
     assert health["status"] == "green" and health["number_of_nodes"] == 3
     assert health["active_shards"] == 6
     es.index(index="spread", id="a", document={"title": "清华大学"}, refresh=True)
-    for port in (9272, 9273, 9274):  # every node finds it
-        one = client(EsSettings(http_port=port))
+    for each in (port, port + 1, port + 2):  # every node finds it
+        one = client(EsSettings(http_port=each))
         assert one.get(index="spread", id="a")["_source"]["title"] == "清华大学"
 
     home = node.home
@@ -138,7 +159,7 @@ def test_three_node_cluster(make_node):
 
 
 def test_start_and_stop_are_idempotent(make_node):
-    node = make_node(9271)
+    node = make_node(free_base())
     # Two concurrent starts: the second waits for the first and then finds the node running.
     with ThreadPoolExecutor(2) as pool:
         for future in [pool.submit(node.start, timeout=180) for _ in range(2)]:
