@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import re
 import time
-import uuid
 from typing import Sequence
 
 from elasticsearch import AsyncElasticsearch, BadRequestError, ConnectionError as EsConnectionError, NotFoundError
@@ -33,7 +31,7 @@ from starlette.staticfiles import StaticFiles
 from api import site, v1
 from api.enrich import HitEnricher
 from api.errors import ApiError, BadRequest, NotFound, Unavailable
-from api.runtime import Limits, Runtime, request_id
+from api.runtime import JSON, Limits, Runtime, accept_request_id, request_id
 from query.collections import Targets
 from query.errors import QueryError, SearchUnavailable
 from query.search import AsyncSearcher
@@ -42,7 +40,6 @@ from yidu.libraries import RegistryError
 from yidu.services import Services
 
 log = logging.getLogger("yidu.api")
-REQUEST_ID_RE = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 
 
 class RequestId:
@@ -56,7 +53,7 @@ class RequestId:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        rid = given if REQUEST_ID_RE.fullmatch(given) else uuid.uuid4().hex[:16]
+        rid = accept_request_id(given)
         scope.setdefault("state", {})["request_id"] = rid
         started = time.perf_counter()
         status = {"code": 0}
@@ -80,7 +77,7 @@ class RequestId:
 
 
 def _json_error(status: int, message: str, rid: str) -> Response:
-    return v1.JSON({"error": message, "request_id": rid}, status_code=status, headers={"X-Request-Id": rid})
+    return JSON({"error": message, "request_id": rid}, status_code=status, headers={"X-Request-Id": rid})
 
 
 def create_app(services: Services, *, client: AsyncElasticsearch | None = None,

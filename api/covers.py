@@ -28,7 +28,7 @@ from api import covergen, params as P
 from api.coverstore import MAX_BYTES, CoverError, CoverStore, etag_of
 from api.errors import BadRequest, PayloadTooLarge
 from api.gate import Gate, guarded
-from api.v1 import JSON
+from api.runtime import JSON
 
 SUPPLIED_MAX_AGE, GENERATED_MAX_AGE = 86400, 3600  # a generated cover may be replaced by a supplied one
 _FILE = re.compile(r"(?P<isbn>[0-9Xx-]{10,17})\.(?P<ext>jpg|jpeg|png)")

@@ -24,7 +24,7 @@ from api import bookview, covers, params as P, toc
 from api.errors import BadRequest, NotFound
 from api.gate import gate_for, guarded
 from api.runtime import request_id
-from api.v1 import JSON
+from api.runtime import JSON
 from indexer.issnl import IssnLTable
 from indexer.journals import journal_issues
 

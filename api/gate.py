@@ -24,7 +24,7 @@ from api.apikeys import ApiKey, KeyStore
 from api.errors import ApiError, BadRequest, Forbidden, TooManyRequests, Unauthorized
 from api.ratelimit import RateLimiter
 from api.runtime import request_id
-from api.v1 import JSON
+from api.runtime import JSON
 from linkresolver.clientip import client_ip, parse_networks
 from yidu.libraries import Registry
 

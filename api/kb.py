@@ -17,8 +17,6 @@ tries an admin operation. Bodies are KBART (tab-separated) or holdings CSV bytes
 """
 from __future__ import annotations
 
-import re
-import uuid
 from typing import Any, Awaitable, Callable
 
 import orjson
@@ -27,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from api.runtime import JSON, request_id as runtime_request_id
 from linkresolver.errors import BadRequest, LinkResolverError, NotFound
 from linkresolver.kb import KnowledgeBase
 from linkresolver.tokens import Principal
@@ -34,19 +33,6 @@ from linkresolver.tokens import Principal
 MAX_UPLOAD = 64 * 1024 * 1024
 
 
-_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
-
-
-def _request_id(given: str | None) -> str:
-    """The caller's X-Request-Id when it is a plain token, else a new one."""
-    return given if given and _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex[:16]
-
-
-class JSON(Response):
-    media_type = "application/json"
-
-    def render(self, content: Any) -> bytes:
-        return orjson.dumps(content)
 
 
 Handler = Callable[[Request, Principal, str], Awaitable[Any]]
@@ -60,7 +46,7 @@ def routes(services, *, kb: KnowledgeBase | None = None) -> list[Route]:
 
     def endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         async def run(request: Request) -> Response:
-            request_id = _request_id(request.headers.get("x-request-id"))
+            request_id = runtime_request_id(request)
             headers = {"X-Request-Id": request_id}
             try:
                 principal = await run_in_threadpool(the_kb.authenticate, request.headers.get("authorization"))

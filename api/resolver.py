@@ -11,19 +11,17 @@ returned by `routes(services)`; the app that mounts them is built elsewhere.
 """
 from __future__ import annotations
 
-import re
-import uuid
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 from urllib.parse import urlsplit
 
-import orjson
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
+from api.runtime import JSON, request_id as runtime_request_id
 from linkresolver.clientip import client_ip, parse_networks
 from linkresolver.config import ResolverConfig
 from linkresolver.errors import BadRequest, LinkResolverError
@@ -36,19 +34,6 @@ OWN_PARAMS = frozenset({"library", "format", "debug"})
 TRUE, FALSE = frozenset({"1", "true", "yes", "on"}), frozenset({"", "0", "false", "no", "off"})
 
 
-_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
-
-
-def _request_id(given: str | None) -> str:
-    """The caller's X-Request-Id when it is a plain token, else a new one."""
-    return given if given and _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex[:16]
-
-
-class JSON(Response):
-    media_type = "application/json"
-
-    def render(self, content: Any) -> bytes:
-        return orjson.dumps(content)
 
 
 def _safe_url(value: str | None) -> str | None:
@@ -83,7 +68,7 @@ def routes(services, *, resolver: Resolver | None = None, config: ResolverConfig
     error_page = env.get_template("resolver/error.html")
 
     def respond(request: Request, *, default_html: bool) -> Response:
-        request_id = _request_id(request.headers.get("x-request-id"))
+        request_id = runtime_request_id(request)
         headers = {"X-Request-Id": request_id, "Vary": "Accept"}
         html = default_html
         try:

@@ -2,12 +2,17 @@
 and the per-request bits (request id, language, the reader's library)."""
 from __future__ import annotations
 
+import re
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
+
+import orjson
 
 from elasticsearch import AsyncElasticsearch
 from starlette.requests import Request
+from starlette.responses import Response
 
 from api import i18n
 from api.enrich import HitEnricher
@@ -36,8 +41,30 @@ class Runtime:
     exports_running: int = 0
 
 
+REQUEST_ID_RE = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+
+
+class JSON(Response):
+    """Every JSON body of the service, serialised by orjson."""
+
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
+
+def accept_request_id(given: str | None) -> str:
+    """The caller's X-Request-Id when it is a plain token, else a new one."""
+    return given if given and REQUEST_ID_RE.fullmatch(given) else uuid.uuid4().hex[:16]
+
+
 def request_id(request: Request) -> str:
-    return getattr(request.state, "request_id", "-")
+    """The id the RequestId middleware gave this request; routes mounted without it (a package's own
+    test app) take the caller's header or a new id, once per request."""
+    rid = getattr(request.state, "request_id", None)
+    if rid is None:
+        rid = request.state.request_id = accept_request_id(request.headers.get("x-request-id"))
+    return rid
 
 
 def lang(request: Request) -> str:

@@ -1,7 +1,6 @@
 """The JSON API, version 1: /api/v1/search, /export, /suggest, /records/{id}, /healthz, /openapi.json."""
 from __future__ import annotations
 
-from typing import Any
 
 import orjson
 from starlette.concurrency import run_in_threadpool
@@ -11,16 +10,9 @@ from starlette.responses import Response, StreamingResponse
 from api import openapi, params as P, records
 from api.enrich import EnrichContext, enrich
 from api.errors import BadRequest, NotFound, Unavailable
-from api.runtime import Runtime, lang, request_id
+from api.runtime import JSON, Runtime, lang, request_id
 from query import suggest as suggestions
 from query.export import export_hits
-
-
-class JSON(Response):
-    media_type = "application/json"
-
-    def render(self, content: Any) -> bytes:
-        return orjson.dumps(content)
 
 
 async def run_search(rt: Runtime, request: Request, *, library: str | None = None, size: int | None = None) -> dict:
