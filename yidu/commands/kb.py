@@ -111,12 +111,13 @@ def _print_report(report, as_json: bool) -> None:
         print(f"{where}{p.severity}: {p.message}", file=sys.stderr)
 
 
-def cmd_load_kbart(args, settings) -> int:
+def _load_file(settings, as_json: bool, load) -> int:
+    """A KBART or holdings file goes in whole or not at all: file-level problems are listed, nothing loaded."""
     from linkresolver.errors import FileProblems
 
     kb, _ = _kb(settings)
     try:
-        report = kb.load_kbart(args.file, args.package)
+        report = load(kb)
     except FileProblems as exc:
         print(f"yidu: error: {exc.message}; nothing loaded", file=sys.stderr)
         for problem in exc.problems:
@@ -124,9 +125,13 @@ def cmd_load_kbart(args, settings) -> int:
         return 1
     finally:
         kb.close()
-    _print_report(report, args.json)
+    _print_report(report, as_json)
     _refresh_scopes(settings)
     return 0
+
+
+def cmd_load_kbart(args, settings) -> int:
+    return _load_file(settings, args.json, lambda kb: kb.load_kbart(args.file, args.package))
 
 
 def cmd_subscribe(args, settings) -> int:
@@ -153,21 +158,7 @@ def cmd_unsubscribe(args, settings) -> int:
 
 
 def cmd_holdings_load(args, settings) -> int:
-    from linkresolver.errors import FileProblems
-
-    kb, _ = _kb(settings)
-    try:
-        report = kb.load_holdings(args.file, args.library)
-    except FileProblems as exc:
-        print(f"yidu: error: {exc.message}; nothing loaded", file=sys.stderr)
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        return 1
-    finally:
-        kb.close()
-    _print_report(report, args.json)
-    _refresh_scopes(settings)
-    return 0
+    return _load_file(settings, args.json, lambda kb: kb.load_holdings(args.file, args.library))
 
 
 def cmd_holdings_from_catalog(args, settings) -> int:
