@@ -35,8 +35,8 @@ def contents(notes: list[str] | str | None) -> list[str]:
 
 
 def safe_links(src: dict[str, Any]) -> list[dict[str, str]]:
-    """http(s) preview / full-text links of a record ({url, label}); anything else is dropped. The
-    catalogue keeps none yet (no 856 rule), so this is empty until the mapping adds `links`."""
+    """http(s) preview / full-text links of a record ({url, label}, from its 856 fields); anything else is
+    dropped, whatever the index holds."""
     out = []
     for item in src.get("links") or []:
         url, label = (item, "") if isinstance(item, str) else (item.get("url"), item.get("label") or "")

@@ -28,11 +28,6 @@ from api.runtime import JSON
 from indexer.issnl import IssnLTable
 from indexer.journals import journal_issues
 
-NEAREST = P.Param("nearest", "Holding libraries to list, nearest to the key's library first.", "integer", 10,
-                  minimum=1, maximum=100)
-VOLUME = P.Param("volume", "The volume, as /issues lists it.", max_length=32)
-ISSUE = P.Param("issue", "The issue, as /issues lists it.", max_length=32)
-YEAR = P.Param("year", "The year of publication.", "integer", minimum=1000, maximum=2999)
 MAX_TOC = 1000  # articles in one answer: an issue, or a volume without `issue`
 _RECORD_EXCLUDES = ["*_t", "*_s", "*_py", "*_pyi", "suggest", "title_sort"]
 
@@ -48,7 +43,7 @@ def routes(services, *, client: AsyncElasticsearch | None = None) -> list[Route]
     async def enrich_isbn(request: Request) -> Response:
         key = await gate(request)
         isbn = P.isbn(request.path_params["isbn"])
-        limit = P.value(request.query_params, NEAREST)
+        limit = P.value(request.query_params, P.NEAREST)
         hits = await find_isbn(es(request), settings.index.alias("catalog"), isbn)
         if not hits:
             raise NotFound(f"no record with ISBN {isbn} in the union catalogue")
@@ -74,7 +69,7 @@ def routes(services, *, client: AsyncElasticsearch | None = None) -> list[Route]
     async def contents(request: Request) -> Response:
         key = await gate(request)
         issn = P.issn(request.path_params["issn"])
-        wanted = {p.name: P.value(request.query_params, p) for p in (VOLUME, ISSUE, YEAR)}
+        wanted = {p.name: P.value(request.query_params, p) for p in P.TOC[1:]}
         wanted = {k: v.strip() if isinstance(v, str) else v for k, v in wanted.items() if v is not None}
         if not wanted:
             raise BadRequest("give volume, issue or year (as /issues lists them)")

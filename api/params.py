@@ -77,6 +77,24 @@ RECORD = (RECORD_ID, Param("library", "The reader's library: its holdings (then 
 SOURCE_FORMAT = Param("format", "The source record as MARCXML or MARC-in-JSON.", default="marcxml",
                       enum=("marcxml", "json"))
 
+# the enrichment API (OPACs, with an API key)
+ISBN_PATH = Param("isbn", "ISBN-10 or ISBN-13, hyphens allowed.", location="path", max_length=24)
+ISSN_PATH = Param("issn", "ISSN, print or electronic (NNNN-NNNC or NNNNNNNC).", location="path", max_length=9)
+NEAREST = Param("nearest", "Holding libraries to list, nearest to the key's library first.", "integer", 10,
+                minimum=1, maximum=100)
+ENRICH = (ISBN_PATH, NEAREST)
+TOC = (ISSN_PATH, Param("volume", "The volume, as /issues lists it.", max_length=32),
+       Param("issue", "The issue, as /issues lists it.", max_length=32),
+       Param("year", "The year of publication.", "integer", minimum=1000, maximum=2999))
+COVER_FILE = Param("file", "<ISBN>.jpg or <ISBN>.png", location="path", max_length=32)
+# the link resolver: an OpenURL 1.0 (Z39.88-2004 KEV) or 0.1 citation, plus these
+RESOLVE = (Param("library", "The reader's library code; default: the library of the caller's address."),
+           Param("format", "json or html; default: by Accept (JSON for /api/v1/resolve, HTML for /openurl).",
+                 enum=("json", "html")),
+           Param("debug", "1: list the options considered and why each was excluded.", enum=("0", "1")),
+           Param("rft.issn", "ISSN of the journal (any OpenURL key works: rft.jtitle, rft.volume, rft_id=info:doi/..)."),
+           Param("rft.isbn", "ISBN of the book."), Param("rft_id", "info:doi/... or other identifiers."))
+
 
 def _one(params, p: Param) -> str | None:
     values = params.getlist(p.name) if hasattr(params, "getlist") else [params.get(p.name)]

@@ -86,7 +86,7 @@ def routes(rt: Runtime):
                      "collections": list(target.collections)}, status_code=200 if ok else 503)
 
     async def spec(request: Request) -> Response:
-        return JSON(openapi.document())
+        return JSON(openapi.document(mounted=openapi.mounted_routes(request.app.routes)))
 
     return [("/api/v1/search", search), ("/api/v1/export", export), ("/api/v1/suggest", suggest),
             ("/api/v1/records/{id}", record), ("/api/v1/records/{id}/sources/{library}/{control}", source),

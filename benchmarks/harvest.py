@@ -20,16 +20,15 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from dataclasses import replace
 from pathlib import Path
 
 import orjson
-import psutil
 
-from benchmarks.common import RssSampler, chart_path, emit, progress, timed
+from benchmarks.common import (CpuMeter, RssSampler, bulk_ceiling, chart_path, cleanup, cpu_budget, draw_vs_ceiling,
+                               emit, progress, timed, work_dir)
 from harvesters.checkpoints import CheckpointStore
 from harvesters.http import HttpClient
 from harvesters.oai import protocol
@@ -37,10 +36,8 @@ from harvesters.oai.harvester import OaiHarvester
 from harvesters.oai.localrepo import GeneratedRepository
 from harvesters.oai.records import fulltext_url, map_metadata
 from harvesters.sources import Source
-from indexer.bulk import BulkWriter
 from indexer.indices import IndexManager
 from indexer.theses import COLLECTION, ThesisBuilder, thesis_id
-from indexer.tuning import bulk_mode
 from yidu import textzh
 from yidu.services import Services
 
@@ -78,46 +75,6 @@ def cmd(args, settings) -> int:
     return 0
 
 
-class CpuMeter:
-    """CPU seconds (user + system) that a set of processes spends during a block."""
-
-    def __init__(self, pids: dict[str, list[int]]):
-        self.procs = {k: [psutil.Process(p) for p in v] for k, v in pids.items()}
-        self.seconds: dict[str, float] = {}
-
-    def _now(self) -> dict[str, float]:
-        out = {}
-        for name, procs in self.procs.items():
-            total = 0.0
-            for p in procs:
-                try:
-                    t = p.cpu_times()
-                    total += t.user + t.system + getattr(t, "children_user", 0) + getattr(t, "children_system", 0)
-                except psutil.Error:
-                    pass
-            out[name] = total
-        return out
-
-    def __enter__(self) -> "CpuMeter":
-        self._start = self._now()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        end = self._now()
-        self.seconds = {k: round(end[k] - self._start[k], 2) for k in end}
-
-
-def _es_pids(settings) -> list[int]:
-    if not settings.es.embedded:
-        return []
-    from yidu.esnode import EsNode
-
-    try:
-        return EsNode(settings).pids()
-    except Exception:  # noqa: BLE001 - without pids the CPU split is just not reported
-        return []
-
-
 def _start_repository(records: int, page_size: int, seed: int) -> tuple[subprocess.Popen, str]:
     proc = subprocess.Popen([sys.executable, "-m", "harvesters.oai.localrepo", "--records", str(records),
                              "--page-size", str(page_size), "--seed", str(seed), "--prerender"],
@@ -135,7 +92,7 @@ def run_one(services: Services, records: int, page_size: int, in_flight: int | N
     client = services.client
     tag = uuid.uuid4().hex[:6]
     load_before = [round(x, 2) for x in os.getloadavg()]  # other work on the machine skews every figure
-    work = Path(tempfile.mkdtemp(prefix="bench-harvest-", dir=_ensure(settings.state_dir / "bench")))
+    work = work_dir(settings, "harvest")
     bench = replace(settings, state_dir=work / "state").with_prefix(f"bench{tag}")
     bench_services = Services(bench, client=client, registry=services.registry, progress=sys.stderr.isatty())
     progress(f"rendering a repository of {records} theses, {page_size} per page")
@@ -147,8 +104,7 @@ def run_one(services: Services, records: int, page_size: int, in_flight: int | N
         http = HttpClient(timeout=120, retries=3, backoff=0.5)
         harvester = OaiHarvester(bench_services, source, store, http=http, in_flight=in_flight, workers=workers)
         progress("harvest: HTTP -> parse -> map -> documents -> bulk -> checkpoint")
-        meter = CpuMeter({"elasticsearch": _es_pids(settings), "harvester": [os.getpid()],
-                          "repository": [server.pid]})  # (the harvester's worker processes: children_* times)
+        meter = CpuMeter(client, {"harvester": [os.getpid()], "repository": [server.pid]})  # (the harvester's worker processes: children_* times)
         with RssSampler() as rss, meter, timed() as harvest:
             summary = asyncio.run(harvester.run(mode="full"))
         harvest_cpu = meter.seconds
@@ -164,17 +120,9 @@ def run_one(services: Services, records: int, page_size: int, in_flight: int | N
 
     progress("ceiling: raw bulk of the identical documents into a fresh index")
     ceiling_index = IndexManager(client, replace(bench.index, prefix=f"ceil{tag}")).create_version(COLLECTION)
-    cfg = bench.index
-    meter = CpuMeter({"elasticsearch": _es_pids(settings), "harvester": [os.getpid()]})
+    meter = CpuMeter(client, {"harvester": [os.getpid()]})
     with meter, timed() as ceil:
-        with bulk_mode(client, ceiling_index):
-            writer = BulkWriter(client, ceiling_index, docs=cfg.bulk_docs, max_bytes=cfg.bulk_bytes,
-                                concurrency=cfg.bulk_concurrency)
-            with open(dump, "rb") as handle:
-                for line in handle:
-                    doc_id, _, body = line.rstrip(b"\n").partition(b"\t")
-                    writer.index(doc_id.decode(), body)
-            ceiling_stats = writer.close()
+        ceiling_stats = bulk_ceiling(client, ceiling_index, dump, bench.index)
     ceiling_cpu = meter.seconds
     ceiling_docs = client.count(index=ceiling_index)["count"]
     try:
@@ -198,6 +146,8 @@ def run_one(services: Services, records: int, page_size: int, in_flight: int | N
             "harvest_stage_s": {k: round(v, 2) for k, v in sorted(harvester.timings.items())},
             "cpu_s_during_harvest": harvest_cpu,
             "cpu_s_during_ceiling": ceiling_cpu,
+            "cpu_budget": cpu_budget(pipeline_s=harvest.seconds, pipeline_cpu=harvest_cpu, ceiling_s=ceil.seconds,
+                                     records=records, python="harvester"),
             "http_mb": round(http.stats.bytes / 2**20, 1),
             "http_requests": http.stats.requests,
             "peak_rss_mb": rss.peak_mb,
@@ -209,7 +159,7 @@ def run_one(services: Services, records: int, page_size: int, in_flight: int | N
         }
     finally:
         if not keep:
-            _cleanup(client, [f"bench{tag}", f"ceil{tag}"])
+            cleanup(client, [f"bench{tag}", f"ceil{tag}"])
             shutil.rmtree(work, ignore_errors=True)
 
 
@@ -246,56 +196,9 @@ def _prepare(records: int, page_size: int, seed: int, services: Services, dump: 
     return {"seconds": round(total, 2), "split": {k: round(v, 2) for k, v in split.items()}}
 
 
-def _cleanup(client, prefixes: list[str]) -> None:
-    for prefix in prefixes:
-        names = list(client.indices.get(index=f"{prefix}-*", expand_wildcards="all").body)
-        if names:
-            client.options(ignore_status=404).indices.delete(index=",".join(names))
-
-
-def _ensure(path: Path) -> Path:
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 def draw(runs: list[dict], path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.8), gridspec_kw={"width_ratios": [1, 1.2]})
-    labels = [f"N={r['records']:,}" for r in runs]
-    xs = range(len(runs))
-    left.bar([x - 0.27 for x in xs], [r["harvest_records_per_s"] for r in runs], 0.27, label="harvest (OAI -> alias)")
-    left.bar(list(xs), [r["ceiling_records_per_s"] for r in runs], 0.27, label="ceiling (raw bulk)")
-    left.bar([x + 0.27 for x in xs], [r["prepare_records_per_s"] for r in runs], 0.27,
-             label="Python alone (1 thread, no ES)")
-    for x, r in zip(xs, runs):
-        left.annotate(f"ratio {r['ratio']:.2f}", (x, r["ceiling_records_per_s"]), ha="center", va="bottom", fontsize=8)
-    left.set_xticks(list(xs), labels)
-    left.set_ylabel("records / s")
-    left.set_title("throughput")
-    left.legend(loc="lower right", fontsize=8)
-
-    phases, bottoms = [], []
-    for r in runs:
-        phases += [(f"harvest\n{r['records']:,}", r["cpu_s_during_harvest"], r["harvest_s"]),
-                   (f"ceiling\n{r['records']:,}", r["cpu_s_during_ceiling"], r["ceiling_s"])]
-    names = ["elasticsearch", "harvester", "repository"]
-    bottoms = [0.0] * len(phases)
-    for name in names:
-        values = [p[1].get(name, 0.0) for p in phases]
-        right.bar(range(len(phases)), values, 0.5, bottom=bottoms, label=f"{name} CPU s")
-        bottoms = [b + v for b, v in zip(bottoms, values)]
-    cores = runs[0].get("cores") or 2
-    right.scatter(range(len(phases)), [p[2] * cores for p in phases], marker="_", s=600, color="black",
-                  label=f"wall s x {cores} cores")
-    right.set_xticks(range(len(phases)), [p[0] for p in phases], fontsize=8)
-    right.set_ylabel("CPU seconds")
-    right.set_title("where the time goes")
-    right.legend(fontsize=8)
-    fig.suptitle("yidu bench harvest: OAI-PMH harvester vs. bulk ceiling (same node, same run)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    draw_vs_ceiling(runs, path, bars=[("harvest_records_per_s", "harvest (OAI -> alias)"),
+                                      ("ceiling_records_per_s", "ceiling (raw bulk)"),
+                                      ("prepare_records_per_s", "Python alone (1 thread, no ES)")],
+                    phase="harvest", processes=["elasticsearch", "harvester", "repository"],
+                    title="yidu bench harvest: OAI-PMH harvester vs. bulk ceiling (same node, same run)")

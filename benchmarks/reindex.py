@@ -11,9 +11,9 @@ Peak RSS is sampled during the pipeline; compare it across sizes to see it does 
 """
 from __future__ import annotations
 
+import os
 import shutil
 import sys
-import tempfile
 import uuid
 from collections import defaultdict
 from dataclasses import replace
@@ -21,11 +21,10 @@ from pathlib import Path
 
 import orjson
 
-from benchmarks.common import RssSampler, chart_path, emit, progress, timed
-from indexer.bulk import BulkWriter
-from indexer.catalog import COLLECTION, CatalogPipeline
+from benchmarks.common import (CpuMeter, RssSampler, bulk_ceiling, chart_path, cleanup, cpu_budget, draw_vs_ceiling,
+                               emit, progress, timed, work_dir)
+from indexer.catalog import COLLECTION, CatalogPipeline, LoadJob
 from indexer.indices import IndexManager
-from indexer.tuning import bulk_mode
 from yidu.services import Services
 
 
@@ -59,7 +58,7 @@ def run_one(services: Services, records: int, libraries: int, seed: int, *, keep
     settings = services.settings
     client = services.client
     codes = tuple(lib.code for lib in services.registry)[:libraries]
-    work = Path(tempfile.mkdtemp(prefix="bench-reindex-", dir=_ensure(settings.state_dir / "bench")))
+    work = work_dir(settings, "reindex")
     tag = uuid.uuid4().hex[:6]
     bench = replace(settings, state_dir=work / "state").with_prefix(f"bench{tag}")
     try:
@@ -75,10 +74,9 @@ def run_one(services: Services, records: int, libraries: int, seed: int, *, keep
         for path in paths:
             by_library[path.name.split(".")[0]].append(path)
         totals = defaultdict(int)
-        from indexer.catalog import LoadJob
-
         jobs = [LoadJob(lib, tuple(map(str, files))) for lib, files in by_library.items()]
-        with RssSampler() as rss, timed() as pipe:
+        meter = CpuMeter(client, {"pipeline": [os.getpid()]})  # (its worker processes: children_* times)
+        with RssSampler() as rss, meter, timed() as pipe:
             with timed() as stored:
                 for summary in pipeline.load_many(jobs, sync=False):
                     for key in ("read", "indexed", "merged", "rejected"):
@@ -93,16 +91,9 @@ def run_one(services: Services, records: int, libraries: int, seed: int, *, keep
 
         progress("ceiling: raw bulk of the same documents into a fresh index")
         ceiling_index = IndexManager(client, replace(bench.index, prefix=f"ceil{tag}")).create_version(COLLECTION)
-        with timed() as ceil:
-            with bulk_mode(client, ceiling_index):
-                cfg = bench.index
-                writer = BulkWriter(client, ceiling_index, docs=cfg.bulk_docs, max_bytes=cfg.bulk_bytes,
-                                    concurrency=cfg.bulk_concurrency)
-                with open(dump, "rb") as handle:
-                    for line in handle:
-                        uid, _, body = line.rstrip(b"\n").partition(b"\t")
-                        writer.index(uid.decode(), body)
-                ceiling_stats = writer.close()
+        ceiling_meter = CpuMeter(client, {"pipeline": [os.getpid()]})
+        with ceiling_meter, timed() as ceil:
+            ceiling_stats = bulk_ceiling(client, ceiling_index, dump, bench.index)
         ceiling_docs = client.count(index=ceiling_index)["count"]
         return {
             "records": records,
@@ -121,6 +112,10 @@ def run_one(services: Services, records: int, libraries: int, seed: int, *, keep
             "pipeline_docs_per_s": round(union_docs / pipe.seconds),
             "ceiling_docs_per_s": round(ceiling_docs / ceil.seconds),
             "ratio": round(ceil.seconds / pipe.seconds, 3),
+            "cpu_s_during_pipeline": meter.seconds,
+            "cpu_s_during_ceiling": ceiling_meter.seconds,
+            "cpu_budget": cpu_budget(pipeline_s=pipe.seconds, pipeline_cpu=meter.seconds, ceiling_s=ceil.seconds,
+                                     records=records, python="pipeline"),
             "peak_rss_mb": rss.peak_mb,
             # what this process held when the pipeline started: with several sizes in one run, the
             # later ones start with what the earlier left (~180 MB), so compare peak - start too
@@ -130,7 +125,7 @@ def run_one(services: Services, records: int, libraries: int, seed: int, *, keep
         }
     finally:
         if not keep:
-            _cleanup(client, [f"bench{tag}", f"ceil{tag}"])
+            cleanup(client, [f"bench{tag}", f"ceil{tag}"])
             shutil.rmtree(work, ignore_errors=True)
 
 
@@ -146,13 +141,11 @@ def prebuilt_documents(services: Services, records: int, libraries: int, seed: i
     by_library: dict[str, list[Path]] = defaultdict(list)
     for path in paths:
         by_library[path.name.split(".")[0]].append(path)
-    from indexer.catalog import LoadJob
-
     pipeline.load_many([LoadJob(lib, tuple(map(str, files))) for lib, files in by_library.items()], sync=False)
     dump = work / "docs.ndjson"
     _dump_documents(pipeline, dump)
     pipeline.store.close()
-    _cleanup(services.client, [scratch.index.prefix])
+    cleanup(services.client, [scratch.index.prefix])
     return dump
 
 
@@ -164,36 +157,8 @@ def _dump_documents(pipeline: CatalogPipeline, path: Path) -> None:
                 out.write(uid.encode() + b"\t" + orjson.dumps(doc) + b"\n")
 
 
-def _cleanup(client, prefixes: list[str]) -> None:
-    for prefix in prefixes:
-        names = list(client.indices.get(index=f"{prefix}-*", expand_wildcards="all").body)
-        if names:
-            client.options(ignore_status=404).indices.delete(index=",".join(names))
-
-
-def _ensure(path: Path) -> Path:
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 def draw(runs: list[dict], path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(8, 4.5))
-    labels = [f"N={r['records']:,}" for r in runs]
-    xs = range(len(runs))
-    ax.bar([x - 0.2 for x in xs], [r["pipeline_records_per_s"] for r in runs], 0.4, label="pipeline (MARC -> alias)")
-    ax.bar([x + 0.2 for x in xs], [r["ceiling_records_per_s"] for r in runs], 0.4, label="ceiling (raw bulk)")
-    for x, r in zip(xs, runs):
-        ax.annotate(f"ratio {r['ratio']:.2f}\npeak RSS {r['peak_rss_mb']:.0f} MB", (x, r["ceiling_records_per_s"]),
-                    ha="center", va="bottom", fontsize=8)
-    ax.set_xticks(list(xs), labels)
-    ax.set_ylabel("source records / s")
-    ax.set_title("yidu bench reindex: catalogue pipeline vs. bulk ceiling (same node, same run)")
-    ax.legend(loc="lower right")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    draw_vs_ceiling(runs, path, bars=[("pipeline_records_per_s", "pipeline (MARC -> alias)"),
+                                      ("ceiling_records_per_s", "ceiling (raw bulk)")],
+                    phase="pipeline", processes=["elasticsearch", "pipeline"], ylabel="source records / s",
+                    title="yidu bench reindex: catalogue pipeline vs. bulk ceiling (same node, same run)")

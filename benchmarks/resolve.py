@@ -24,7 +24,6 @@ import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import tracemalloc
 from datetime import date
@@ -33,7 +32,7 @@ from typing import Any, Callable
 
 import orjson
 
-from benchmarks.common import RssSampler, chart_path, emit, progress, timed
+from benchmarks.common import RssSampler, chart_path, emit, progress, timed, work_dir
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_KBART = REPO.parent / "shared" / "data" / "kbart" / "span" / "kbart.txt.gz"
@@ -58,7 +57,7 @@ def register_bench(sub) -> None:
 
 
 def cmd(args, settings) -> int:
-    work = Path(tempfile.mkdtemp(prefix="bench-resolve-", dir=_ensure(Path(settings.state_dir) / "bench")))
+    work = work_dir(settings, "resolve")
     try:
         result = run(work, Path(args.kbart), libraries=args.libraries, citations=args.citations,
                      api_requests=0 if args.skip_api else args.api_requests, concurrency=args.concurrency,
@@ -161,11 +160,6 @@ def _resolver(kb, registry, work: Path):
 
     config = ResolverConfig(suppliers_file=work / "suppliers.csv")
     return Resolver(kb, registry, config=config, clock=lambda: TODAY)
-
-
-def _ensure(path: Path) -> Path:
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def issn_with_check(seven: int) -> str:

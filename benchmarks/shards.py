@@ -10,17 +10,14 @@ from __future__ import annotations
 import random
 import shutil
 import statistics
-import tempfile
 import time
 import uuid
 from dataclasses import replace
 from pathlib import Path
 
-from benchmarks.common import chart_path, emit, progress, timed
-from benchmarks.reindex import _cleanup, _ensure, prebuilt_documents
-from indexer.bulk import BulkWriter
+from benchmarks.common import bulk_ceiling, chart_path, cleanup, emit, progress, timed, work_dir
+from benchmarks.reindex import prebuilt_documents
 from indexer.indices import IndexManager
-from indexer.tuning import bulk_mode
 from query.builder import State
 from query.request import SearchRequest
 from query.steps import DEFAULT
@@ -44,7 +41,7 @@ def register_bench(sub) -> None:
 
 def cmd(args, settings) -> int:
     services = Services(settings, progress=False)
-    work = Path(tempfile.mkdtemp(prefix="bench-shards-", dir=_ensure(settings.state_dir / "bench")))
+    work = work_dir(settings, "shards")
     try:
         progress(f"building documents from {args.records} generated records")
         dump = prebuilt_documents(services, args.records, 24, args.seed, work)
@@ -67,13 +64,7 @@ def _one(services: Services, dump: Path, shards: int, searches: int) -> dict:
     progress(f"{shards} shard(s): indexing")
     try:
         with timed() as t:
-            with bulk_mode(client, index):
-                writer = BulkWriter(client, index, docs=cfg.bulk_docs, concurrency=cfg.bulk_concurrency)
-                with open(dump, "rb") as handle:
-                    for line in handle:
-                        uid, _, body = line.rstrip(b"\n").partition(b"\t")
-                        writer.index(uid.decode(), body)
-                writer.close()
+            bulk_ceiling(client, index, dump, cfg)
         docs = client.count(index=index)["count"]
         client.indices.forcemerge(index=index, max_num_segments=5)
         progress(f"{shards} shard(s): searching")
@@ -92,7 +83,7 @@ def _one(services: Services, dump: Path, shards: int, searches: int) -> dict:
                 "docs_per_s": round(docs / t.seconds), "search_p50_ms": round(statistics.median(latencies), 2),
                 "search_p95_ms": round(latencies[int(len(latencies) * 0.95) - 1], 2)}
     finally:
-        _cleanup(client, [prefix])
+        cleanup(client, [prefix])
 
 
 def _draw(runs: list[dict], path: Path) -> None:

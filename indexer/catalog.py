@@ -185,21 +185,15 @@ class CatalogPipeline:
                 raise IndexerError(f"unknown library {job.library!r}: load it into the registry first "
                                    f"(yidu libraries list)", ref=job.library)
         started = time.perf_counter()
-        runs = {job: _Run(job, self.store, self.settings.deadletter_dir) for job in jobs}
+        # One generation per library, whatever the number of its jobs: a full load is the union of the
+        # library's files in this call, so one job's stale pass must not drop what another job loaded.
+        gens = {library: self.store.new_generation() for library in dict.fromkeys(job.library for job in jobs)}
+        runs = {job: _Run(job, self.store, self.settings.deadletter_dir, gens[job.library]) for job in jobs}
         with self._locked():
             self.indices.ensure(COLLECTION)
             self._read(runs)
-            libraries = [job.library for job in jobs]
-            for run in runs.values():
-                if run.fresh and libraries.count(run.job.library) == 1:
-                    # The library had no records before this load and no other job of it ran: every
-                    # record it has is of this generation, so the look-up (a pass over all of the
-                    # library's rows, whose cost grows with the store) could only find nothing.
-                    continue
-                if not run.job.incremental and not run.summary.unreadable_files:
-                    self.store.begin()
-                    run.summary.removed = self.store.remove_stale(run.job.library, run.gen)
-                    self.store.commit()
+            for library, gen in gens.items():
+                self._remove_stale(library, gen, [run for run in runs.values() if run.job.library == library])
             if sync:
                 stats = self.sync()
                 for run in runs.values():
@@ -208,6 +202,18 @@ class CatalogPipeline:
         for run in runs.values():
             run.finish(started)
         return [runs[job].summary for job in jobs]
+
+    def _remove_stale(self, library: str, gen: int, runs: list["_Run"]) -> None:
+        """After a full load, drop the library's records that none of its files contained any more."""
+        if runs[0].fresh:
+            # The library had no records before this load: every record it has is of this generation, so
+            # the look-up (a pass over all of the library's rows, whose cost grows with the store) finds nothing.
+            return
+        if any(run.job.incremental or run.summary.unreadable_files for run in runs):
+            return  # an incremental file is not the whole catalogue; an unreadable one may hold the rest
+        self.store.begin()
+        runs[0].summary.removed = self.store.remove_stale(library, gen)
+        self.store.commit()
 
     def _read(self, runs: dict[LoadJob, "_Run"]) -> None:
         tasks = [(job, path, from_dir) for job in runs for path, from_dir in _files(job.paths)]
@@ -425,11 +431,11 @@ class CatalogPipeline:
 class _Run:
     """One library's part of a load: its summary, dead letters and load generation."""
 
-    def __init__(self, job: LoadJob, store: RecordStore, deadletter_dir: Path):
+    def __init__(self, job: LoadJob, store: RecordStore, deadletter_dir: Path, gen: int):
         self.job = job
         self.summary = LoadSummary(job.library)
         self.letters = DeadLetters(deadletter_dir, f"catalog-{job.library}")
-        self.gen = store.new_generation()
+        self.gen = gen
         self.fresh = not store.has_library(job.library)  # no earlier version of any record to replace
 
     def finish(self, started: float) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from elasticsearch import Elasticsearch, NotFoundError
+from elasticsearch import BadRequestError, Elasticsearch, NotFoundError
 
 from indexer.errors import IndexerError
 from mappings import MAPPINGS, mapping_for, settings_for
@@ -58,13 +58,27 @@ class IndexManager:
 
     # --- changes ----------------------------------------------------------------------------
     def ensure(self, collection: str) -> str:
-        """The live version, creating v1 with both aliases when the collection does not exist yet."""
+        """The live version, creating v1 with both aliases when the collection does not exist yet. Fields the
+        mapping gained since the live version was created are added to it in place (see `add_new_fields`)."""
         state = self.state(collection)
         if state.write:
+            self.add_new_fields(collection, state.write)
             return state.write
         name = self.create_version(collection)
         self.swap(collection, name)
         return name
+
+    def add_new_fields(self, collection: str, index: str) -> None:
+        """Put the collection's current field mapping on `index`. Elasticsearch adds new fields in place and
+        accepts unchanged ones, so a release that only adds fields (documents of a strict mapping would be
+        refused otherwise) needs no reindex; a changed field it cannot apply in place asks for one."""
+        properties = mapping_for(collection).to_dict()["properties"]
+        try:
+            self.client.indices.put_mapping(index=index, properties=properties)
+        except BadRequestError as exc:
+            raise IndexerError(f"the mapping of {index} differs from this release's in a way Elasticsearch cannot "
+                               f"change in place ({exc.message}): rebuild it with `yidu reindex {collection}`",
+                               ref=index) from None
 
     def create_version(self, collection: str, *, replicas: int | None = None) -> str:
         """A new, empty, alias-less version of the collection, with the current mapping."""

@@ -164,6 +164,9 @@ class UnionBuilder:
             values = _union(ordered, field)
             if values:
                 doc[field] = values
+        links = _union(ordered, "links", key=lambda link: link["url"])
+        if links:
+            doc["links"] = links
         subjects = _union(ordered, "subjects", key=_folded)
         if subjects:
             doc["subjects"] = subjects

@@ -24,7 +24,5 @@ class ResolverConfig:
 
     @classmethod
     def from_settings(cls, settings) -> "ResolverConfig":
-        proxies = getattr(settings, "trusted_proxies", ()) or ()
-        if isinstance(proxies, str):
-            proxies = tuple(p.strip() for p in proxies.split(",") if p.strip())
-        return cls(trusted_proxies=tuple(proxies))
+        """The resolver's part of the service settings (yidu.config.Settings, validated there)."""
+        return cls(trusted_proxies=tuple(settings.trusted_proxies))

@@ -30,9 +30,9 @@ display values whenever a document is rewritten.
 """
 from __future__ import annotations
 
-from elasticsearch.dsl import Completion, Keyword, Mapping, Object, Short
+from elasticsearch.dsl import Mapping, Object, Short
 
-from mappings.fields import Family, add_family, derived_excludes
+from mappings.fields import Family, searchable
 
 FAMILIES = {
     "title": Family(pinyin=True, phrases=True),
@@ -61,14 +61,7 @@ def settings() -> dict:
 
 
 def mapping() -> Mapping:
-    m = Mapping()
-    m.meta("dynamic", "strict")
-    m.meta("_source", excludes=derived_excludes(FAMILIES))
-    for name, family in FAMILIES.items():
-        add_family(m, name, family)
-    for name in KEYWORDS:
-        m.field(name, Keyword())
+    m = searchable(FAMILIES, KEYWORDS)
     m.field("year", Short())
     m.field("sources", Object(enabled=False))
-    m.field("suggest", Completion(analyzer="keyword", search_analyzer="keyword", max_input_length=80))
     return m

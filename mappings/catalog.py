@@ -1,9 +1,9 @@
 """The union catalogue index: one document per union record (an edition, with every library's holdings)."""
 from __future__ import annotations
 
-from elasticsearch.dsl import Completion, Integer, Keyword, Mapping, Object, Short
+from elasticsearch.dsl import Integer, Mapping, Object, Short
 
-from mappings.fields import Family, add_family, derived_excludes
+from mappings.fields import Family, searchable
 
 FAMILIES = {
     "title": Family(pinyin=True, phrases=True),
@@ -25,19 +25,11 @@ DISPLAY_ONLY = ("subtitle", "responsibility", "edition", "place", "extent", "tit
 
 
 def mapping() -> Mapping:
-    m = Mapping()
-    m.meta("dynamic", "strict")
-    m.meta("_source", excludes=derived_excludes(FAMILIES))
-    for name, family in FAMILIES.items():
-        add_family(m, name, family)
-    for name in KEYWORDS:
-        m.field(name, Keyword())
-    for name in DISPLAY_ONLY:
-        m.field(name, Keyword(index=False, doc_values=False))
+    m = searchable(FAMILIES, KEYWORDS, DISPLAY_ONLY)
     m.field("year", Short())
     m.field("holding_count", Integer())
     m.field("authors_detail", Object(enabled=False))
     m.field("holdings", Object(enabled=False))
     m.field("sources", Object(enabled=False))
-    m.field("suggest", Completion(analyzer="keyword", search_analyzer="keyword", max_input_length=80))
+    m.field("links", Object(enabled=False))  # 856 electronic locations: shown, not searched
     return m

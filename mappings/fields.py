@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from elasticsearch.dsl import Keyword, Mapping, Text
+from elasticsearch.dsl import Completion, Keyword, Mapping, Text
 
 
 @dataclass(frozen=True)
@@ -50,3 +50,20 @@ def derived_excludes(families: dict[str, Family]) -> list[str]:
     for name, family in families.items():
         out += [f"{name}_s"] + ([f"{name}_py"] if family.pinyin else [])
     return out
+
+
+def searchable(families: dict[str, Family], keywords: tuple[str, ...], display_only: tuple[str, ...] = ()) -> Mapping:
+    """The part every searchable collection shares: a strict mapping (a misspelt field is an error, not a
+    new field), the text families (their derived fields left out of _source), keyword fields for filters
+    and facets, display-only values, and the title `suggest` completion field. Collections add the rest."""
+    m = Mapping()
+    m.meta("dynamic", "strict")
+    m.meta("_source", excludes=derived_excludes(families))
+    for name, family in families.items():
+        add_family(m, name, family)
+    for name in keywords:
+        m.field(name, Keyword())
+    for name in display_only:
+        m.field(name, Keyword(index=False, doc_values=False))
+    m.field("suggest", Completion(analyzer="keyword", search_analyzer="keyword", max_input_length=80))
+    return m

@@ -24,9 +24,9 @@ and free to maintain.
 """
 from __future__ import annotations
 
-from elasticsearch.dsl import Completion, Integer, Keyword, Mapping, Short
+from elasticsearch.dsl import Integer, Keyword, Mapping, Short
 
-from mappings.fields import Family, add_family, derived_excludes
+from mappings.fields import Family, searchable
 
 FAMILIES = {
     "title": Family(pinyin=True, phrases=True),
@@ -42,16 +42,9 @@ KEYWORDS = (
 
 
 def mapping() -> Mapping:
-    m = Mapping()
-    m.meta("dynamic", "strict")
-    m.meta("_source", excludes=derived_excludes(FAMILIES))
-    for name, family in FAMILIES.items():
-        add_family(m, name, family)
-    for name in KEYWORDS:
-        m.field(name, Keyword())
+    m = searchable(FAMILIES, KEYWORDS)
     m.field("first_year", Short())
     m.field("last_year", Short())
     m.field("holding_count", Integer())
     m.field("holders_digest", Keyword(index=False, doc_values=False))
-    m.field("suggest", Completion(analyzer="keyword", search_analyzer="keyword", max_input_length=80))
     return m

@@ -40,9 +40,9 @@ Field reference (for query/ and api/):
 """
 from __future__ import annotations
 
-from elasticsearch.dsl import Completion, Keyword, Mapping, Short
+from elasticsearch.dsl import Mapping, Short
 
-from mappings.fields import Family, add_family, derived_excludes
+from mappings.fields import Family, searchable
 
 FAMILIES = {
     "title": Family(pinyin=True, phrases=True),
@@ -64,15 +64,6 @@ DISPLAY_ONLY = ("degree_name", "institution_name", "fulltext_url")
 
 
 def mapping() -> Mapping:
-    m = Mapping()
-    m.meta("dynamic", "strict")
-    m.meta("_source", excludes=derived_excludes(FAMILIES))
-    for name, family in FAMILIES.items():
-        add_family(m, name, family)
-    for name in KEYWORDS:
-        m.field(name, Keyword())
-    for name in DISPLAY_ONLY:
-        m.field(name, Keyword(index=False, doc_values=False))
+    m = searchable(FAMILIES, KEYWORDS, DISPLAY_ONLY)
     m.field("year", Short())
-    m.field("suggest", Completion(analyzer="keyword", search_analyzer="keyword", max_input_length=80))
     return m

@@ -35,6 +35,7 @@ RULES = (
     Rule("contents", marc("327a"), (trim,)),
     Rule("summary", marc("330a"), (trim,)),
     Rule("series", marc("225a:410a:461a", separate=True), (strip_punctuation, unique)),
+    Rule("links", post.links(), ()),
     Rule("gmd", marc("200b"), ()),
 )
 

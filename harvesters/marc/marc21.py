@@ -38,6 +38,7 @@ RULES = (
     Rule("contents", marc("505agrt"), (trim,)),
     Rule("summary", marc("520ab"), (trim,)),
     Rule("series", marc("490a:830a:440a"), (strip_punctuation, unique)),
+    Rule("links", post.links(), ()),
     Rule("gmd", marc("245h"), ()),
 )
 

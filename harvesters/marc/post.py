@@ -33,6 +33,38 @@ class classification:
         return out
 
 
+_RELATIONS = {"0": "resource", "1": "version", "2": "related"}
+
+
+@dataclass(frozen=True)
+class links:
+    """Electronic locations (856, in MARC 21 and UNIMARC alike): one {url, label, relation} per http(s) URL.
+    The label is what the cataloguer wrote for readers ($y link text, $3 materials, $z public note);
+    the relation comes from the second indicator (MARC 21: 0 the resource, 1 a version, 2 related).
+    Other schemes (ftp, mailto, javascript...) are not links a reader's browser should follow: dropped."""
+
+    tag: str = "856"
+
+    @property
+    def reads(self) -> frozenset[str]:
+        return frozenset((self.tag,))
+
+    def __call__(self, view: RecordView) -> list[dict]:
+        out: list[dict] = []
+        for f in view.fields(self.tag):
+            pairs = [(c, v.strip()) for c, v in (f.subfields or ()) if v and v.strip()]
+            label = next((v for code in "y3z" for c, v in pairs if c == code), "")
+            inds = getattr(f, "indicators", None) or (" ", " ")
+            relation = _RELATIONS.get((inds[1] or " ") if len(inds) > 1 else " ")
+            for url in (v for c, v in pairs if c == "u"):
+                if _WEB_URL.match(url) and all(link["url"] != url for link in out):
+                    out.append({"url": url, "label": label, **({"relation": relation} if relation else {})})
+        return out
+
+
+_WEB_URL = re.compile(r"https?://[^\s/?#]+\S*$", re.IGNORECASE)
+
+
 def unimarc_year(values: list) -> list:
     """210 $d first; 100 $a positions 9-12 (date 1) only when it is a real year."""
     dates = [v for v in values if not (len(v) >= 17 and v[:8].isdigit())]

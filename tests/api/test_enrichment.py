@@ -85,6 +85,27 @@ async def test_isbn10_and_hyphenated_isbn13_find_the_same_record(own, connect, e
     assert a["links"] == [] and a["resolver_url"].startswith("/openurl?")
 
 
+async def test_the_records_856_links_are_served_and_only_web_ones(own, connect):
+    _, key = new_key(own)
+    api = await connect(own)
+    got = (await api.get(f"/api/v1/enrich/isbn/{sc.THERMO.isbn}", headers={"X-Api-Key": key})).json()
+    assert got["links"] == [{"url": "https://books.example.org/thermo", "label": "Full text"}]
+
+
+async def test_the_served_openapi_document_lists_every_route_the_service_mounts(own, connect):
+    api = await connect(own)
+    doc = (await api.get("/api/v1/openapi.json")).json()
+    app = api._transport.app
+    served = {(r.path, m.lower()) for r in app.routes if getattr(r, "methods", None) for m in r.methods
+              if m != "HEAD" and r.path.startswith(("/api/v1/", "/openurl", "/covers/"))}
+    documented = {(path, method) for path, ops in doc["paths"].items() for method in ops}
+    assert documented == served - {("/api/v1/openapi.json", "get")}
+    enrich = doc["paths"]["/api/v1/enrich/isbn/{isbn}"]["get"]
+    assert enrich["security"] == [{"apiKey": []}] and doc["components"]["securitySchemes"]["apiKey"]["name"] == "X-Api-Key"
+    assert {"401", "403", "429"} <= set(enrich["responses"])
+    assert doc["paths"]["/api/v1/kb/packages/{name}"]["put"]["security"] == [{"token": []}]
+
+
 async def test_contents_notes_become_lists_and_unknown_isbns_are_404(own, connect, es_client, corpus):
     _, key = new_key(own)
     api = await connect(own)

@@ -164,6 +164,16 @@ def test_record_page_groups_holdings_by_province_and_city(page, site, artifacts,
     page.screenshot(path=str(artifacts / "site-record-holdings.png"), full_page=True)
 
 
+def test_the_record_page_shows_its_856_links(page, site):
+    import httpx
+
+    (hit,) = httpx.get(f"{site.url}/api/v1/search", params={"q": f"isbn:{sc.THERMO.isbn}"}).json()["hits"]
+    page.goto(f"{site.url}/records/{hit['id']}")
+    link = page.locator("p.links a.link")
+    assert link.count() == 1 and link.inner_text() == "Full text"
+    assert link.get_attribute("href") == "https://books.example.org/thermo"
+
+
 def test_a_script_title_renders_as_text_and_never_runs(page, site, artifacts):
     page.goto(f"{site.url}/search?q={quote('alert')}&library=PKU")
     title = page.locator("li.hit h2.title a").first

@@ -1,6 +1,8 @@
 """The MARC 21 and CNMARC mapping tables, on hand-built records and on the real dp2 records."""
 from __future__ import annotations
 
+import copy
+
 import pytest
 from pymarc import Field, Leader, Record, Subfield
 
@@ -172,3 +174,34 @@ def test_real_dp2_cnmarc_records_map(shared_data, mapper):
     both97 = [d for d in docs if d["title"] == "'97中国发展报告"]
     assert len(both97) == 2 and {tuple(d["isbn"]) for d in both97} == {("9787503726231",)}
     assert {d["type"] for d in both97} == {"book", "ebook"}
+
+
+def test_856_electronic_locations_become_web_links_with_labels(mapper):
+    record = _record(
+        "00500cam a2200157 a 4500",
+        ("001", "e1"),
+        ("245", "10", [("a", "An online book")]),
+        ("856", "40", [("3", "Full text"), ("u", "https://example.org/fulltext"), ("u", "ftp://example.org/f")]),
+        ("856", "42", [("z", "Publisher description"), ("u", "http://example.org/desc")]),
+        ("856", "4 ", [("y", "bad"), ("u", "javascript:alert(1)"), ("u", "https://example.org/fulltext")]),
+    )
+    assert mapper.map(record, "marc21", "PKU")["links"] == [
+        {"url": "https://example.org/fulltext", "label": "Full text", "relation": "resource"},
+        {"url": "http://example.org/desc", "label": "Publisher description", "relation": "related"},
+    ]
+    cnmarc = copy.deepcopy(CNMARC)
+    cnmarc.add_field(Field(tag="856", indicators=["4", " "],
+                           subfields=[Subfield("u", "http://read.example.cn/97"), Subfield("z", "电子版全文")]))
+    assert mapper.map(cnmarc, "cnmarc", "BNU")["links"] == [{"url": "http://read.example.cn/97", "label": "电子版全文"}]
+    assert "links" not in mapper.map(CNMARC, "cnmarc", "BNU")
+
+
+@pytest.mark.shared_data
+def test_real_856_fields_map_to_links(shared_data, mapper):
+    from pymarc import parse_xml_to_array
+
+    records = parse_xml_to_array(str(shared_data / "marc21/solrmarc/specTestRecs.xml"))
+    links = [link for r in records if r["245"] for link in mapper.map(r, "marc21", "PKU").get("links", ())]
+    assert {"url": "http://us.imdb.com/title/tt0040897/", "label": "Internet Movie Database Summary and Reviews:",
+            "relation": "related"} in links
+    assert links and all(link["url"].lower().startswith(("http://", "https://")) for link in links)

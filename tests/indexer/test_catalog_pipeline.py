@@ -161,6 +161,22 @@ def test_a_first_load_removes_nothing_and_a_reload_drops_what_it_lacks(pipeline,
     assert {h["title"] for h in search(searcher, "stale test")["hits"]} == {"Stale test two", "Stale test three"}
 
 
+def test_a_librarys_files_in_separate_jobs_of_one_load_are_one_full_load(pipeline, searcher, tmp_path):
+    from indexer.catalog import LoadJob
+
+    whole = tmp_path / "whole.mrc"
+    whole.write_bytes(iso2709(*(book(f"j{i}", f"Joint job {i}", isbn) for i, isbn in
+                                enumerate(["9780000000064", "9780000000071", "9780000000088"]))))
+    pipeline.load([whole], library="PKU")
+    part_a, part_b = tmp_path / "a.mrc", tmp_path / "b.mrc"
+    part_a.write_bytes(iso2709(book("j0", "Joint job 0", "9780000000064")))
+    part_b.write_bytes(iso2709(book("j1", "Joint job 1", "9780000000071")))
+    summaries = pipeline.load_many([LoadJob("PKU", (str(part_a),)), LoadJob("PKU", (str(part_b),))])
+    # neither job's stale pass drops the other's record; the one record in neither file goes
+    assert sum(s.removed for s in summaries) == 1
+    assert {h["title"] for h in search(searcher, "joint job")["hits"]} == {"Joint job 0", "Joint job 1"}
+
+
 def test_broken_records_are_dead_lettered_and_the_rest_goes_in(pipeline, searcher, tmp_path):
     good = iso2709(book("g1", "Good one", "9780000000064"), book("g2", "Good two", "9780000000071"))
     broken = iso2709(book("b1", "Broken", "9780000000088"))

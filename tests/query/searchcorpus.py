@@ -38,6 +38,7 @@ class Special:
     subtitle: str | None = None
     subjects: tuple[str, ...] = ()
     clc: str | None = None
+    links: tuple[tuple[str, str], ...] = ()  # 856 (url, label)
 
 
 FLOWERS = Special("sp-jhy", "PKU", "鏡花緣", "李汝珍", 1982, isbn13("978702000220"), clc="I242.4",
@@ -51,7 +52,8 @@ FAR = Special("sp-far", "XJU", "量子计算导论", "林晓东", 2015, isbn13("
 LONELY = Special("sp-lonely", "XJU", "Zyxwvut monograph on steppe ecology", "Abdulla, Rahim", 2011,
                  isbn13("978000000777"), lang="eng")
 THERMO = Special("sp-thermo", "THU", "Thermodynamics principles and applications", "Carnot, Sadi", 2010,
-                 isbn13("978000000888"), lang="eng")
+                 isbn13("978000000888"), lang="eng",
+                 links=(("https://books.example.org/thermo", "Full text"), ("javascript:alert(3)", "evil")))
 SPECIALS = (FLOWERS, REPORT, XSS, NEAR, FAR, LONELY, THERMO)
 
 
@@ -71,6 +73,8 @@ def marc21(s: Special) -> bytes:
     for subject in s.subjects:
         r.add_field(Field(tag="650", indicators=[" ", "7"], subfields=[Subfield("a", subject)]))
     r.add_field(Field(tag="852", indicators=[" ", " "], subfields=[Subfield("a", s.library), Subfield("h", "TEST/1")]))
+    for url, label in s.links:
+        r.add_field(Field(tag="856", indicators=["4", "0"], subfields=[Subfield("u", url), Subfield("y", label)]))
     out = io.BytesIO()
     MARCWriter(out).write(r)
     return out.getvalue()
