@@ -22,7 +22,7 @@ from starlette.responses import Response
 
 from api.apikeys import ApiKey, KeyStore
 from api.errors import ApiError, BadRequest, Forbidden, TooManyRequests, Unauthorized
-from api.ratelimit import RateLimiter
+from api.ratelimit import RateLimiter, SharedRateLimiter
 from api.runtime import request_id
 from api.runtime import JSON
 from linkresolver.clientip import client_ip, parse_networks
@@ -32,7 +32,8 @@ _gates: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
 class Gate:
-    def __init__(self, keys: KeyStore, registry: Registry, trusted_proxies=(), limiter: RateLimiter | None = None):
+    def __init__(self, keys: KeyStore, registry: Registry, trusted_proxies=(),
+                 limiter: RateLimiter | SharedRateLimiter | None = None):
         self.keys = keys
         self.registry = registry
         self.proxies = parse_networks(trusted_proxies)
@@ -64,11 +65,13 @@ class Gate:
 
 
 def gate_for(services) -> Gate:
-    """The gate (and key store) of `services`, built once: one rate limiter per process."""
+    """The gate (and key store) of `services`, built once; its rate limits are shared by every server process
+    on the state folder."""
     gate = _gates.get(services)
     if gate is None:
-        gate = _gates[services] = Gate(KeyStore.for_settings(services.settings), services.registry,
-                                       services.settings.trusted_proxies)
+        settings = services.settings
+        gate = _gates[services] = Gate(KeyStore.for_settings(settings), services.registry, settings.trusted_proxies,
+                                       SharedRateLimiter(settings.state_dir / "ratelimits.sqlite"))
     return gate
 
 

@@ -19,8 +19,9 @@ class RssSampler:
     background thread (ru_maxrss only ever grows over the process lifetime, so it cannot compare
     phases, and it does not see the workers)."""
 
-    def __init__(self, interval: float = 0.25):
+    def __init__(self, interval: float = 0.25, exclude: tuple[int, ...] = ()):
         self.interval = interval
+        self.exclude = set(exclude)  # child processes that are not part of what is measured
         self.peak = 0
         self.start = 0  # at entry: what the process held before the measured block
         self._stop = threading.Event()
@@ -31,6 +32,8 @@ class RssSampler:
         share their parent's pages until they write them (plain RSS would count those twice)."""
         total = 0
         for proc in [self._proc, *self._proc.children(recursive=True)]:
+            if proc.pid in self.exclude:
+                continue
             try:
                 total += proc.memory_full_info().pss
             except psutil.Error:

@@ -105,7 +105,7 @@ def run_one(services: Services, records: int, page_size: int, in_flight: int | N
         harvester = OaiHarvester(bench_services, source, store, http=http, in_flight=in_flight, workers=workers)
         progress("harvest: HTTP -> parse -> map -> documents -> bulk -> checkpoint")
         meter = CpuMeter(client, {"harvester": [os.getpid()], "repository": [server.pid]})  # (the harvester's worker processes: children_* times)
-        with RssSampler() as rss, meter, timed() as harvest:
+        with RssSampler(exclude=(server.pid,)) as rss, meter, timed() as harvest:  # the repository is elsewhere
             summary = asyncio.run(harvester.run(mode="full"))
         harvest_cpu = meter.seconds
         store.close()
@@ -151,6 +151,7 @@ def run_one(services: Services, records: int, page_size: int, in_flight: int | N
             "http_mb": round(http.stats.bytes / 2**20, 1),
             "http_requests": http.stats.requests,
             "peak_rss_mb": rss.peak_mb,
+            "start_rss_mb": rss.start_mb,
             "refused": ceiling_stats.failed,
             "ceiling_documents": ceiling_docs,
             "cores": os.cpu_count(),

@@ -8,7 +8,7 @@ from harvesters.marc import post
 from harvesters.marc.names import Names
 from harvesters.marc.rules import Mapping, Rule, marc
 from harvesters.marc.transforms import (
-    chunks, clc, edition_number, first, isbn13, issn, strip_punctuation, trim, unique, valid_language, year,
+    chunks, clc, edition_number, first, isbn13, issn, strip_punctuation, trim, unique, valid_language,
 )
 
 RULES = (

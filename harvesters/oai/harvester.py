@@ -44,7 +44,6 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable
 
-import orjson
 from tqdm import tqdm
 
 from harvesters.base import MODES, HarvestSummary

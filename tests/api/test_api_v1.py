@@ -2,10 +2,8 @@
 gzip, records with holdings and MARC sources, suggestions, export, health, OpenAPI, and the enricher hook."""
 from __future__ import annotations
 
-import gzip
 import io
 import json
-from dataclasses import replace
 
 import httpx
 import orjson

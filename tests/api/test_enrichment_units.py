@@ -12,7 +12,7 @@ from api import bookview, covergen, params as P, toc
 from api.apikeys import ApiKeyError, KeyStore, key_id_of, parse_rate, parse_ranges
 from api.coverstore import MAX_SIDE, CoverError, CoverStore, CoverTooLarge, check_image
 from api.errors import BadRequest
-from api.ratelimit import RateLimiter
+from api.ratelimit import RateLimiter, SharedRateLimiter
 from yidu.cli import main
 
 
@@ -88,9 +88,10 @@ def test_revocation_and_batched_usage(store, registry):
         store.revoke("ffffffff")
 
 
-def test_token_buckets_allow_a_minute_s_burst_then_refill():
+@pytest.mark.parametrize("kind", ["memory", "shared"])
+def test_token_buckets_allow_a_minute_s_burst_then_refill(kind, tmp_path):
     clock = Clock(0.0)
-    limiter = RateLimiter(clock)
+    limiter = RateLimiter(clock) if kind == "memory" else SharedRateLimiter(tmp_path / "rl.sqlite", clock)
     assert [limiter.take("k", 3) for _ in range(3)] == [0, 0, 0]
     assert limiter.take("k", 3) == 20  # 3/min: one token every 20 s
     clock.now = 15.0
@@ -99,6 +100,25 @@ def test_token_buckets_allow_a_minute_s_burst_then_refill():
     assert limiter.take("k", 3) == 0 and limiter.take("other", 3) == 0  # keys are independent
     clock.now = 10_000.0
     assert [limiter.take("k", 3) for _ in range(4)] == [0, 0, 0, 20]  # never more than a minute's worth
+
+
+def test_server_processes_spend_from_one_shared_bucket(tmp_path):
+    import multiprocessing as mp
+
+    path = tmp_path / "rl.sqlite"
+    SharedRateLimiter(path).take("k", 10)  # this process: 1 of 10
+    ctx = mp.get_context("fork")
+    with ctx.Pool(2) as pool:  # two other processes: 4 each
+        waits = pool.starmap(_take_many, [(path, 4), (path, 4)])
+    assert sorted(w for ws in waits for w in ws) == [0] * 8
+    # 9 spent across three processes: one token left (plus what refilled meanwhile), then a wait
+    assert SharedRateLimiter(path).take("k", 10) == 0
+    assert SharedRateLimiter(path).take("k", 10) > 0
+
+
+def _take_many(path, n):
+    limiter = SharedRateLimiter(path)
+    return [limiter.take("k", 10) for _ in range(n)]
 
 
 # --- identifiers, contents, nearness, page order ----------------------------------------------------------------

@@ -11,7 +11,6 @@ import pytest
 from pymarc import Field, Leader, MARCWriter, Record, Subfield
 
 from indexer.articles import ArticleLoader
-from indexer.catalog import CatalogPipeline
 from indexer.journal_scopes import (COLLECTION, PROVIDERS, catalog_serials, rebuild_journal_scopes, register_provider,
                                     scope_filter)
 from yidu.cli import main

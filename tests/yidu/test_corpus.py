@@ -445,7 +445,7 @@ def test_files_are_grouped_per_library_and_format(corpus):
     for (lib, fmt) in order[:4]:
         ks = [r.edition for r in corpus if r.library == lib and r.format == fmt and not r.deleted]
         position[(lib, fmt)] = {k: i for i, k in enumerate(ks)}
-    (a, pa), (b, pb) = list(position.items())[0], list(position.items())[2]
+    pa, pb = list(position.values())[0], list(position.values())[2]
     common = [k for k in pa if k in pb]
     assert len(common) > 50
     ranks_b = [pb[k] for k in sorted(common, key=pa.get)]

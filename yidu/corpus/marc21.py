@@ -227,7 +227,7 @@ def _western_fixed(ed: Edition) -> dict:
                   else f"0 \x1fa{ed.series}").encode()
     notes = {
         "490": series,
-        "505": (f"0 \x1fa" + " -- ".join(ed.contents) + ".").encode() if ed.contents else None,
+        "505": ("0 \x1fa" + " -- ".join(ed.contents) + ".").encode() if ed.contents else None,
         "520": f"  \x1fa{ed.summary}".encode() if ed.summary else None,
     }
     if ed.parallel_title:
@@ -318,8 +318,8 @@ def _romanised(ed: Edition, lib: LibraryProfile, u, r: int, f: list) -> list:
 
 
 _D2 = tuple(f"{i:02d}" for i in range(100))
-_RDA_33X = (("336", f"  \x1fatext\x1fbtxt\x1f2rdacontent"), ("337", f"  \x1faunmediated\x1fbn\x1f2rdamedia"),
-            ("338", f"  \x1favolume\x1fbnc\x1f2rdacarrier"))
+_RDA_33X = (("336", "  \x1fatext\x1fbtxt\x1f2rdacontent"), ("337", "  \x1faunmediated\x1fbn\x1f2rdamedia"),
+            ("338", "  \x1favolume\x1fbnc\x1f2rdacarrier"))
 
 
 def _title_subfields(title: str, other: str | None, part: str | None, statement: str | None) -> str:
