@@ -228,7 +228,8 @@ def draw_vs_ceiling(runs: list[dict], path: Path, *, bars: list[tuple[str, str]]
     left.set_xticks(list(xs), [f"N={r['records']:,}" for r in runs])
     left.set_ylabel(ylabel)
     left.set_title("throughput")
-    left.legend(loc="lower right", fontsize=8)
+    left.margins(y=0.18)  # room for the annotations
+    left.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=len(bars), fontsize=8)
     phases = []
     for r in runs:
         phases += [(f"{phase}\n{r['records']:,}", r[f"cpu_s_during_{phase}"], r[f"{phase}_s"]),
