@@ -34,7 +34,7 @@ from harvesters.marc import sniff as sniffing
 from harvesters.marc.iso2709 import read_iso2709
 from harvesters.marc.marcjson import NotMarcJsonFile, read_marcjson
 from harvesters.marc.marcmaker import read_marcmaker, read_microlif
-from harvesters.marc.marcxml import NoMarcInXml, read_marcxml
+from harvesters.marc.marcxml import HostileXml, NoMarcInXml, read_marcxml
 from harvesters.marc.results import BadRecord, Position, ReadResult
 
 __all__ = ["read_marc", "Position", "ReadResult", "BadRecord", "MarcFileError"]
@@ -162,6 +162,8 @@ def _guarded(reader, stream: BinaryIO, source: str, forced: str | None, syntax: 
     except (NoMarcInXml, NotMarcJsonFile) as err:
         if last:
             return
+        raise MarcFileError(source, str(err)) from None
+    except HostileXml as err:  # refused whole, even after records: they came from the same hostile document
         raise MarcFileError(source, str(err)) from None
 
 

@@ -501,9 +501,12 @@ def test_xxe_is_never_resolved():
 
 def test_entity_expansion_bomb_is_refused_quickly():
     started = time.monotonic()
-    with pytest.raises(MarcFileError, match="billion_laughs.xml"):
+    with pytest.raises(MarcFileError, match="billion_laughs.xml") as info:
         items(FIXTURES / "billion_laughs.xml")
     assert time.monotonic() - started < 5
+    # Whether libxml2 stops at its amplification limit or recovers past it (2.14 does, dropping the
+    # references), the file is refused as hostile, never read as records with silently emptied fields.
+    assert "entity expansion" in info.value.reason or "no MARC record" in info.value.reason
 
 
 # --- files and directories ---------------------------------------------------------------------------------------
