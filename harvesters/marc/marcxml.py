@@ -15,10 +15,10 @@ Streaming: `iterparse` delivers one record at a time; each is cleared and droppe
 Malformed XML: the parser runs in recover mode. Every parser error is attributed by line to the record it falls
 in: that record becomes a BadRecord with the line and the parser's message (its content cannot be trusted), the
 records around it are read normally. Errors between records become warnings on the next record; errors after
-the last record (a truncated file) become one BadRecord for whatever was lost. A document whose entities expand
-past libxml2's amplification limit is hostile and refused whole (`HostileXml`): libxml2 2.14 recovers past that
-limit and would hand over records with the references silently dropped, older versions stop. A document in which no MARC
-record is found - and which is not an (empty) MARC `collection` - is not MARC: `NoMarcInXml`, which the reader
+the last record (a truncated file) become one BadRecord for whatever was lost. A document whose entities
+expand past libxml2's amplification limit is hostile and refused whole (`HostileXml`): libxml2 2.14 recovers
+past that limit and would hand over records with the references silently dropped; older versions stop. A
+document in which no MARC record is found - and which is not an (empty) MARC `collection` - is not MARC: `NoMarcInXml`, which the reader
 turns into `MarcFileError`.
 """
 from __future__ import annotations
@@ -230,6 +230,8 @@ def _drop(el) -> None:
 
 
 _ERROR = etree.ErrorLevels.ERROR
+_PREMATURE = re.compile(r"Premature end of data in tag (\S+) line (\d+)")
+_RECORD_PARTS = {"record", "leader", "controlfield", "datafield", "subfield"}
 
 
 def _expansion_guard(error) -> bool:
@@ -237,8 +239,6 @@ def _expansion_guard(error) -> bool:
     a resource limit since 2.11, with "entity" in the message)."""
     return error.type_name == "ERR_ENTITY_LOOP" or (
         error.type_name == "ERR_RESOURCE_LIMIT" and "entity" in error.message.lower())
-_PREMATURE = re.compile(r"Premature end of data in tag (\S+) line (\d+)")
-_RECORD_PARTS = {"record", "leader", "controlfield", "datafield", "subfield"}
 
 
 class _Pending:
@@ -263,9 +263,10 @@ def read_marcxml(stream: BinaryIO, source: str, forced: str | None) -> Iterator[
     def collect() -> None:
         log = context.error_log
         if len(log) > state["seen"]:
-            errors.extend(e for e in list(log)[state["seen"]:] if e.level >= _ERROR)  # warnings are harmless
+            new = [e for e in list(log)[state["seen"]:] if e.level >= _ERROR]  # warnings are harmless
             state["seen"] = len(log)
-            bomb = next((e for e in errors if _expansion_guard(e)), None)
+            errors.extend(new)
+            bomb = next((e for e in new if _expansion_guard(e)), None)  # each error is looked at once
             if bomb is not None:
                 raise HostileXml(f"entity expansion refused at line {bomb.line}: {bomb.message.strip()} "
                                  f"(an entity-expansion bomb; no record of this file is read)")
